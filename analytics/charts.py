@@ -1,0 +1,43 @@
+"""Chart builders: pure functions from a DataFrame to an Altair chart.
+
+Shared conventions: explicit `:T`/`:Q`/`:N` types, tooltips on every mark, and the
+Okabe–Ito colour-blind-safe palette (Okabe & Ito, 2008, "Color Universal Design").
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+# Okabe–Ito: distinguishable under the common colour-vision deficiencies.
+OKABE_ITO = {
+    "blue": "#0072B2",
+    "orange": "#E69F00",
+    "sky": "#56B4E9",
+    "green": "#009E73",
+    "yellow": "#F0E442",
+    "vermillion": "#D55E00",
+    "purple": "#CC79A7",
+    "grey": "#999999",
+    "black": "#000000",
+}
+
+
+def monthly_activity_chart(activity: pd.DataFrame) -> alt.LayerChart:
+    """Attended sessions per month as bars, those with a goal check-in overlaid."""
+    base = alt.Chart(activity).encode(
+        x=alt.X("month:T", title="Month", timeUnit="yearmonth"),
+        tooltip=[
+            alt.Tooltip("month:T", title="Month", format="%B %Y"),
+            alt.Tooltip("attended_sessions:Q", title="Sessions attended"),
+            alt.Tooltip("sessions_with_checkin:Q", title="With a goal check-in"),
+            alt.Tooltip("checkin_share:Q", title="Share", format=".0%"),
+        ],
+    )
+    attended = base.mark_bar(color=OKABE_ITO["sky"], opacity=0.55).encode(
+        y=alt.Y("attended_sessions:Q", title="Sessions")
+    )
+    with_checkin = base.mark_bar(color=OKABE_ITO["blue"], width={"band": 0.5}).encode(
+        y="sessions_with_checkin:Q"
+    )
+    return alt.layer(attended, with_checkin).properties(height=280)

@@ -1,0 +1,327 @@
+"""The one gateway to the database: open, migrate, run named SQL with bound values.
+
+Design (see docs/architecture.md):
+
+- DuckDB lets one process hold a database file for writing, and no other process can open
+  it meanwhile. So Waymark holds **no lock between units of work**: a process keeps one
+  in-memory DuckDB connection (with the httpfs extension loaded once, for encryption) and
+  ATTACHes the file only while some thread is using it, reference-counted, then DETACHes.
+  A CLI import can therefore run while the app is serving, and the app sees new data on
+  its next query without a restart. Attach/detach costs about 5 ms here.
+- Every thread gets its own cursor (`con.cursor()`); a DuckDB connection must not be
+  shared between Streamlit's session threads.
+- Every value is bound (`$name`). ATTACH is the one statement DuckDB cannot bind (checked
+  on 1.5.5), so the file path and key, which come from operator configuration and never
+  from a viewer or a file's contents, are quoted as literals by `_sql_literal` alone.
+- DuckDB errors are translated once, here, into `analytics.errors` with messages a
+  clinician or an operator can act on, and that never contain client data.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from analytics.errors import (
+    DatabaseBusyError,
+    DatabaseFileError,
+    EncryptionKeyError,
+    QueryError,
+    WaymarkError,
+)
+
+SQL_DIR = Path(__file__).parent / "sql"
+ALIAS = "waymark"
+MEMORY = ":memory:"
+
+Params = Mapping[str, Any] | Sequence[Any] | None
+
+
+def _sql_literal(text: str) -> str:
+    """Quote operator configuration (a path or a key) as a SQL string literal."""
+    if any(ord(ch) < 32 for ch in text):
+        raise WaymarkError("A database path or key contains control characters; remove them.")
+    return "'" + text.replace("'", "''") + "'"
+
+
+@cache
+def named_queries() -> dict[str, str]:
+    """All named queries from `analytics/sql/*.sql`, keyed `file.name`.
+
+    A file holds blocks that start with `-- name: some_name`; the next comment lines say
+    what the query returns.
+    """
+    queries: dict[str, str] = {}
+    for path in sorted(SQL_DIR.glob("*.sql")):
+        current: str | None = None
+        lines: list[str] = []
+        for line in path.read_text(encoding="utf-8").splitlines():
+            match = re.match(r"--\s*name:\s*([a-z0-9_]+)\s*$", line)
+            if match:
+                if current:
+                    queries[f"{path.stem}.{current}"] = "\n".join(lines).strip()
+                current, lines = match.group(1), []
+            elif current is not None:
+                lines.append(line)
+        if current:
+            queries[f"{path.stem}.{current}"] = "\n".join(lines).strip()
+    return queries
+
+
+def _translate(exc: Exception, path: str) -> WaymarkError:
+    """Turn a DuckDB error into a Waymark error that says what to do."""
+    text = str(exc)
+    where = "the in-memory database" if path == MEMORY else f"'{path}'"
+    if "Wrong encryption key" in text:
+        return EncryptionKeyError(
+            f"The key in WAYMARK_DB_KEY does not open {where}. Set the key this file was "
+            "encrypted with; the file was not changed."
+        )
+    if "is not encrypted" in text:
+        return EncryptionKeyError(
+            f"{where} is not encrypted, but WAYMARK_DB_KEY is set. Unset it, or encrypt the "
+            "file first with `python -m analytics encrypt`; the file was not changed."
+        )
+    if "without a key" in text:
+        return EncryptionKeyError(
+            f"{where} is encrypted. Set WAYMARK_DB_KEY (environment or Streamlit secrets) "
+            "to its key; the file was not changed."
+        )
+    if "not a valid DuckDB database file" in text or "database file" in text and "corrupt" in text:
+        return DatabaseFileError(
+            f"{where} is not a DuckDB database, or it is damaged. Point WAYMARK_DB at the "
+            "right file, or move this one away to start afresh; it was not changed."
+        )
+    if "Could not set lock" in text or "Conflicting lock" in text:
+        return DatabaseBusyError(
+            f"{where} is held by another program (an import, the demo builder, or another "
+            "Waymark). Try again when it has finished."
+        )
+    if isinstance(exc, duckdb.IOException):
+        return DatabaseFileError(
+            f"{where} could not be read or written ({type(exc).__name__}). Check that the "
+            "folder exists and is writable; nothing was changed."
+        )
+    # Constraint and other query errors: the DuckDB text names columns and constraints
+    # but can quote a value; keep the kind and the first line, and drop quoted values.
+    first = re.sub(r"'[^']*'", "'…'", text.splitlines()[0] if text else type(exc).__name__)
+    return QueryError(f"{first}")
+
+
+class Database:
+    """A Waymark database file (or an in-memory one for tests), opened through one gateway.
+
+    Use `query`/`execute` for single statements; `connection()` or `transaction()` to run
+    several statements on one cursor.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        key: str | None = None,
+        *,
+        busy_timeout: float = 30.0,
+    ) -> None:
+        self.path = str(path) if str(path) == MEMORY else str(Path(path).resolve())
+        self._key = key or None
+        self.busy_timeout = busy_timeout
+        self._lock = threading.RLock()
+        self._users = 0
+        self._con: duckdb.DuckDBPyConnection | None = None
+        # An in-memory database lives only while attached, so it stays attached.
+        self._pinned = self.path == MEMORY
+
+    def __repr__(self) -> str:  # never show the key
+        return f"Database({self.path!r}, encrypted={self._key is not None})"
+
+    @property
+    def encrypted(self) -> bool:
+        return self._key is not None
+
+    @classmethod
+    def memory(cls) -> Database:
+        """A fresh, migrated in-memory database (tests, notebooks)."""
+        db = cls(MEMORY)
+        db.migrate()
+        return db
+
+    # ------------------------------------------------------------------ attaching
+    def _root(self) -> duckdb.DuckDBPyConnection:
+        if self._con is None:
+            con = duckdb.connect(MEMORY)
+            if self._key is not None:
+                # Encrypted writes need OpenSSL from httpfs; load it from the pinned
+                # package so it works offline (design.md: never force_mbedtls_unsafe).
+                from duckdb_extensions import import_extension
+
+                import_extension("httpfs", con=con)
+                con.execute("LOAD httpfs")
+            self._con = con
+        return self._con
+
+    def _attach(self) -> None:
+        con = self._root()
+        if self.path == MEMORY:
+            con.execute(f"ATTACH ':memory:' AS {ALIAS}")
+            return
+        Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        options = ""
+        if self._key is not None:
+            options = f" (ENCRYPTION_KEY {_sql_literal(self._key)})"
+        statement = f"ATTACH {_sql_literal(self.path)} AS {ALIAS}{options}"
+        deadline = time.monotonic() + self.busy_timeout
+        delay = 0.02
+        while True:
+            try:
+                con.execute(statement)
+                return
+            except duckdb.Error as exc:
+                err = _translate(exc, self.path)
+                if isinstance(err, DatabaseBusyError) and time.monotonic() < deadline:
+                    time.sleep(delay)
+                    delay = min(delay * 2, 0.5)
+                    continue
+                raise err from None
+
+    def _detach(self) -> None:
+        if self._con is not None:
+            self._con.execute(f"DETACH {ALIAS}")
+
+    @contextmanager
+    def connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A cursor on the attached database, for this thread only."""
+        with self._lock:
+            if self._users == 0 and not self._attached():
+                self._attach()
+            self._users += 1
+        try:
+            cur = self._root().cursor()
+            try:
+                cur.execute(f"USE {ALIAS}")
+                yield cur
+            finally:
+                cur.close()
+        finally:
+            with self._lock:
+                self._users -= 1
+                if self._users == 0 and not self._pinned:
+                    self._detach()
+
+    def _attached(self) -> bool:
+        if self._con is None:
+            return False
+        rows = self._con.execute(
+            "SELECT 1 FROM duckdb_databases() WHERE database_name = $alias", {"alias": ALIAS}
+        ).fetchall()
+        return bool(rows)
+
+    @contextmanager
+    def hold(self) -> Iterator[None]:
+        """Keep the file attached across several queries (one page run, one import)."""
+        with self.connection():
+            yield
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A cursor inside BEGIN … COMMIT; any error rolls everything back."""
+        with self.connection() as cur:
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                yield cur
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+            else:
+                try:
+                    cur.execute("COMMIT")
+                except duckdb.Error as exc:
+                    raise _translate(exc, self.path) from None
+
+    def close(self) -> None:
+        """Detach and drop the in-memory root connection."""
+        with self._lock:
+            if self._con is not None:
+                self._con.close()
+                self._con = None
+            self._users = 0
+
+    # ------------------------------------------------------------------ running SQL
+    @staticmethod
+    def sql_text(name: str) -> str:
+        """The text of a named query (`file.name`), or KeyError."""
+        try:
+            return named_queries()[name]
+        except KeyError:
+            raise KeyError(f"No named query {name!r} in analytics/sql/") from None
+
+    def query(self, name: str, params: Params = None) -> pd.DataFrame:
+        """Run the named query with bound parameters and return a DataFrame."""
+        return self.query_sql(self.sql_text(name), params)
+
+    def query_sql(self, sql: str, params: Params = None) -> pd.DataFrame:
+        """Run SQL text written in this package (never user text) with bound parameters."""
+        with self.connection() as cur:
+            try:
+                return cur.execute(sql, params).df()
+            except duckdb.Error as exc:
+                raise _translate(exc, self.path) from None
+
+    def execute(self, name: str, params: Params = None) -> None:
+        """Run a named statement that returns nothing."""
+        self.execute_sql(self.sql_text(name), params)
+
+    def execute_sql(self, sql: str, params: Params = None) -> None:
+        with self.connection() as cur:
+            try:
+                cur.execute(sql, params)
+            except duckdb.Error as exc:
+                raise _translate(exc, self.path) from None
+
+    def scalar(self, sql: str, params: Params = None) -> Any:
+        """The first column of the first row, or None."""
+        with self.connection() as cur:
+            try:
+                row = cur.execute(sql, params).fetchone()
+            except duckdb.Error as exc:
+                raise _translate(exc, self.path) from None
+        return None if row is None else row[0]
+
+    # ------------------------------------------------------------------ schema
+    def migrate(self) -> int:
+        """Create or upgrade the schema; returns the version now in the file."""
+        from analytics.schema import migrate
+
+        with self.connection() as cur:
+            return migrate(cur, self.path)
+
+
+def open_database(
+    path: str | os.PathLike[str] | None = None, key: str | None = None
+) -> Database:
+    """Open (creating if needed) and migrate the database at `path` or `$WAYMARK_DB`."""
+    db = Database(path or database_path(), key if key is not None else database_key())
+    db.migrate()
+    return db
+
+
+def database_path() -> Path:
+    """Where the database lives: `$WAYMARK_DB`, else `data/waymark.duckdb` in the project."""
+    env = os.environ.get("WAYMARK_DB")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parent.parent / "data" / "waymark.duckdb"
+
+
+def database_key() -> str | None:
+    """The encryption key from `$WAYMARK_DB_KEY`, or None for a plain file."""
+    return os.environ.get("WAYMARK_DB_KEY") or None

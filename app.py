@@ -1,0 +1,46 @@
+"""Waymark: the router. Signs the viewer in, then shows only the pages their role may see."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from analytics.errors import WaymarkError
+from ui.data import get_database
+from ui.first_run import ensure_database
+from ui.viewer import current_viewer, demo_viewer_picker
+
+st.set_page_config(page_title="Waymark", page_icon=":material/flag:", layout="wide")
+
+PAGES = {
+    "overview": st.Page("pages/overview.py", title="Clinic overview", icon=":material/insights:", url_path="overview"),
+}
+
+# Sections per role, in the order a person of that role would look.
+NAVIGATION: dict[str, dict[str, list[str]]] = {
+    "therapist": {"My work": ["overview"]},
+    "supervisor": {"Supervision": ["overview"]},
+    "admin": {"Clinic": ["overview"]},
+}
+
+try:
+    ensure_database()
+    get_database()
+except WaymarkError as err:
+    st.error(f"**{err.title}.** {err}")
+    st.stop()
+
+demo_viewer_picker()
+viewer = current_viewer()
+if viewer is None:
+    st.stop()
+
+sections = {
+    section: [PAGES[name] for name in names] for section, names in NAVIGATION[viewer.role].items()
+}
+page = st.navigation(sections, position="hidden")
+with st.sidebar:
+    for section, pages in sections.items():
+        st.caption(section)
+        for entry in pages:
+            st.page_link(entry, label=entry.title, icon=entry.icon)
+page.run()

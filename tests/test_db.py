@@ -1,0 +1,97 @@
+"""The gateway: migrations, error translation, no lock held between units of work."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from analytics.db import Database, named_queries
+from analytics.errors import DatabaseFileError, EncryptionKeyError, QueryError, SchemaTooNewError
+from analytics.schema import code_version
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_migrate_creates_every_table_and_records_the_version(tmp_path: Path) -> None:
+    db = Database(tmp_path / "w.duckdb")
+    assert db.migrate() == code_version()
+    tables = set(db.query_sql("SELECT table_name FROM duckdb_tables() WHERE database_name = 'waymark'")["table_name"])
+    assert {
+        "practitioners", "clients", "sessions", "goals", "goal_events", "goal_checkins",
+        "coping_skills", "coping_logs", "app_users", "access_log", "settings", "schema_version",
+    } <= tables
+    # Running it again is a no-op.
+    assert db.migrate() == code_version()
+    assert db.scalar("SELECT count(*) FROM schema_version") == code_version()
+
+
+def test_a_file_that_is_not_duckdb_is_refused_and_left_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "notes.duckdb"
+    path.write_bytes(b"this is a text file, not a database\n" * 50)
+    before = sha(path)
+    with pytest.raises(DatabaseFileError) as err:
+        Database(path).migrate()
+    assert str(path) in str(err.value) and "not a DuckDB database" in str(err.value)
+    assert sha(path) == before
+
+
+def test_a_newer_schema_is_refused_with_what_to_do(tmp_path: Path) -> None:
+    path = tmp_path / "future.duckdb"
+    Database(path).migrate()
+    con = duckdb.connect(str(path))
+    con.execute("INSERT INTO schema_version VALUES (99, 'from the future', now())")
+    con.close()
+    before = sha(path)
+    with pytest.raises(SchemaTooNewError, match="Upgrade Waymark"):
+        Database(path).migrate()
+    assert sha(path) == before
+
+
+def test_encrypted_file_needs_its_key(tmp_path: Path) -> None:
+    path = tmp_path / "secret.duckdb"
+    Database(path, key="right key").migrate()
+    with pytest.raises(EncryptionKeyError, match="is encrypted"):
+        Database(path).migrate()
+    with pytest.raises(EncryptionKeyError, match="does not open"):
+        Database(path, key="wrong key").migrate()
+    assert Database(path, key="right key").scalar("SELECT max(version) FROM schema_version") == code_version()
+
+
+def test_fhir_value_sets_are_enforced(clinic) -> None:
+    clinic.practitioner("p1")
+    clinic.client("c1", "p1")
+    with pytest.raises(QueryError):
+        clinic.goal("g1", "c1", status="finished")  # not a FHIR Goal.lifecycleStatus
+
+
+def test_no_lock_is_held_between_queries_so_another_process_can_write(tmp_path: Path) -> None:
+    path = tmp_path / "shared.duckdb"
+    db = Database(path)
+    db.migrate()
+    assert db.scalar("SELECT count(*) FROM practitioners") == 0
+    # While `db` is idle, a separate process opens the file for writing.
+    code = (
+        "import duckdb,sys; c=duckdb.connect(sys.argv[1]);"
+        "c.execute(\"INSERT INTO practitioners VALUES ('p9','P','therapist',NULL,NULL)\"); c.close()"
+    )
+    subprocess.run([sys.executable, "-c", code, str(path)], check=True)
+    # ...and this process sees the new row on its next query, without reopening.
+    assert db.scalar("SELECT count(*) FROM practitioners") == 1
+
+
+def test_every_named_query_has_a_comment_saying_what_it_returns() -> None:
+    from analytics.db import SQL_DIR
+
+    for path in SQL_DIR.glob("*.sql"):
+        text = path.read_text()
+        for block in text.split("-- name:")[1:]:
+            lines = block.strip().splitlines()
+            assert len(lines) > 1 and lines[1].startswith("--"), f"{path.name}: {lines[0]} lacks a comment"
+    assert named_queries()

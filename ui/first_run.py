@@ -1,0 +1,34 @@
+"""First run: with no configuration and no database yet, build the demo clinic."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ui.data import configured_path
+
+
+def ensure_database() -> None:
+    """Build the demo clinic into the default path if nothing is there yet, with a
+    progress bar; a configured path (WAYMARK_DB) is never filled with demo data."""
+    path, configured = configured_path()
+    if configured or path.exists():
+        return
+    from analytics.demo import build_demo
+
+    from analytics.db import Database
+
+    bar = st.progress(0.0, text="Building the demo clinic (first run only)…")
+
+    def progress(fraction: float, message: str) -> None:
+        bar.progress(min(max(fraction, 0.0), 1.0), text=message)
+
+    partial = path.with_name(path.name + ".building")
+    for leftover in (partial, partial.with_name(partial.name + ".wal")):
+        leftover.unlink(missing_ok=True)
+    db = Database(partial)
+    db.migrate()
+    build_demo(db, seed=7, scale="clinic", progress=progress)
+    db.close()
+    # Build beside and rename, so an interrupted first run never leaves half a clinic.
+    partial.rename(path)
+    bar.empty()
