@@ -12,7 +12,9 @@ from ui.viewer import current_viewer, demo_viewer_picker
 st.set_page_config(page_title="Waymark", page_icon=":material/flag:", layout="wide")
 
 PAGES = {
-    "overview": st.Page("pages/overview.py", title="Clinic overview", icon=":material/insights:", url_path="overview"),
+    "overview": st.Page(
+        "pages/overview.py", title="Clinic overview", icon=":material/insights:", url_path="overview"
+    ),
 }
 
 # Sections per role, in the order a person of that role would look.
@@ -34,9 +36,7 @@ viewer = current_viewer()
 if viewer is None:
     st.stop()
 
-sections = {
-    section: [PAGES[name] for name in names] for section, names in NAVIGATION[viewer.role].items()
-}
+sections = {section: [PAGES[name] for name in names] for section, names in NAVIGATION[viewer.role].items()}
 page = st.navigation(sections, position="hidden")
 with st.sidebar:
     for section, pages in sections.items():

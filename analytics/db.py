@@ -305,9 +305,7 @@ class Database:
             return migrate(cur, self.path)
 
 
-def open_database(
-    path: str | os.PathLike[str] | None = None, key: str | None = None
-) -> Database:
+def open_database(path: str | os.PathLike[str] | None = None, key: str | None = None) -> Database:
     """Open (creating if needed) and migrate the database at `path` or `$WAYMARK_DB`."""
     db = Database(path or database_path(), key if key is not None else database_key())
     db.migrate()

@@ -18,11 +18,15 @@ st.caption(f"What {viewer.display_name} may see, as of {as_of:%d %B %Y}.")
 
 counts = load(clinic_counts, viewer.scope, as_of)
 if counts["active_clients"] == 0:
-    st.info("There are no active clients in your view on this date. Import data on the Data page, or choose another date.")
+    st.info(
+        "There are no active clients in your view on this date. Import data on the Data page, or choose another date."
+    )
     st.stop()
 
 cols = st.columns(5)
-cols[0].metric("Practitioners", counts["practitioners"], help="Practitioners with at least one active client.")
+cols[0].metric(
+    "Practitioners", counts["practitioners"], help="Practitioners with at least one active client."
+)
 cols[1].metric("Active clients", counts["active_clients"])
 cols[2].metric("Active goals", counts["active_goals"])
 cols[3].metric("Sessions attended, 90 days", counts["sessions_90d"])
@@ -41,6 +45,8 @@ with table_tab:
             "month": st.column_config.DateColumn("Month", format="MMM YYYY"),
             "attended_sessions": "Sessions attended",
             "sessions_with_checkin": "With a goal check-in",
-            "checkin_share": st.column_config.ProgressColumn("Share", format="percent", min_value=0, max_value=1),
+            "checkin_share": st.column_config.ProgressColumn(
+                "Share", format="percent", min_value=0, max_value=1
+            ),
         },
     )

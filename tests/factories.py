@@ -44,28 +44,55 @@ class Clinic:
     ) -> None:
         self._insert(
             "practitioners",
-            {"practitioner_id": pid, "display_name": name or f"Practitioner {pid}", "role": role,
-             "supervisor_id": supervisor, "email": f"{pid}@example.org"},
+            {
+                "practitioner_id": pid,
+                "display_name": name or f"Practitioner {pid}",
+                "role": role,
+                "supervisor_id": supervisor,
+                "email": f"{pid}@example.org",
+            },
         )
 
     def client(
-        self, cid: str, pid: str, intake: str = "2026-01-05", discharge: str | None = None, code: str | None = None
+        self,
+        cid: str,
+        pid: str,
+        intake: str = "2026-01-05",
+        discharge: str | None = None,
+        code: str | None = None,
     ) -> None:
         self._insert(
             "clients",
-            {"client_id": cid, "practitioner_id": pid, "display_code": code or f"C-{cid}",
-             "intake_date": d(intake), "discharge_date": d(discharge) if discharge else None},
+            {
+                "client_id": cid,
+                "practitioner_id": pid,
+                "display_code": code or f"C-{cid}",
+                "intake_date": d(intake),
+                "discharge_date": d(discharge) if discharge else None,
+            },
         )
 
     def session(
-        self, sid: str, cid: str, date: str, attended: bool = True, pid: str | None = None, kind: str = "individual"
+        self,
+        sid: str,
+        cid: str,
+        date: str,
+        attended: bool = True,
+        pid: str | None = None,
+        kind: str = "individual",
     ) -> None:
         if pid is None:
             pid = self.db.scalar("SELECT practitioner_id FROM clients WHERE client_id = $c", {"c": cid})
         self._insert(
             "sessions",
-            {"session_id": sid, "client_id": cid, "practitioner_id": pid, "session_date": d(date),
-             "kind": kind, "attended": attended},
+            {
+                "session_id": sid,
+                "client_id": cid,
+                "practitioner_id": pid,
+                "session_date": d(date),
+                "kind": kind,
+                "attended": attended,
+            },
         )
 
     def goal(
@@ -91,23 +118,46 @@ class Clinic:
             target = hi if higher else lo
         self._insert(
             "goals",
-            {"goal_id": gid, "client_id": cid, "description": description or f"Goal {gid}",
-             "life_area": life_area, "start_date": d(start),
-             "target_date": d(target_date) if target_date else d(start) + dt.timedelta(days=91),
-             "lifecycle_status": status, "achievement_status": achievement,
-             "revised_from_goal_id": revised_from, "measure": measure, "scale_min": lo,
-             "scale_max": hi, "higher_is_better": higher, "baseline": baseline, "target": target},
+            {
+                "goal_id": gid,
+                "client_id": cid,
+                "description": description or f"Goal {gid}",
+                "life_area": life_area,
+                "start_date": d(start),
+                "target_date": d(target_date) if target_date else d(start) + dt.timedelta(days=91),
+                "lifecycle_status": status,
+                "achievement_status": achievement,
+                "revised_from_goal_id": revised_from,
+                "measure": measure,
+                "scale_min": lo,
+                "scale_max": hi,
+                "higher_is_better": higher,
+                "baseline": baseline,
+                "target": target,
+            },
         )
         if with_event:
             self.event(f"{gid}-set", gid, start, "active", "in-progress", "goal set")
 
     def event(
-        self, eid: str, gid: str, date: str, status: str, achievement: str | None = None, note: str | None = None
+        self,
+        eid: str,
+        gid: str,
+        date: str,
+        status: str,
+        achievement: str | None = None,
+        note: str | None = None,
     ) -> None:
         self._insert(
             "goal_events",
-            {"event_id": eid, "goal_id": gid, "event_date": d(date), "lifecycle_status": status,
-             "achievement_status": achievement, "note": note},
+            {
+                "event_id": eid,
+                "goal_id": gid,
+                "event_date": d(date),
+                "lifecycle_status": status,
+                "achievement_status": achievement,
+                "note": note,
+            },
         )
 
     def set_status(self, gid: str, date: str, status: str, achievement: str | None = None) -> None:
@@ -119,25 +169,53 @@ class Clinic:
         )
 
     def checkin(
-        self, kid: str, gid: str, date: str, value: float, session: str | None = None,
-        reporter: str = "client", note: str | None = None,
+        self,
+        kid: str,
+        gid: str,
+        date: str,
+        value: float,
+        session: str | None = None,
+        reporter: str = "client",
+        note: str | None = None,
     ) -> None:
         self._insert(
             "goal_checkins",
-            {"checkin_id": kid, "goal_id": gid, "session_id": session, "checkin_date": d(date),
-             "value": value, "reporter": reporter, "note": note},
+            {
+                "checkin_id": kid,
+                "goal_id": gid,
+                "session_id": session,
+                "checkin_date": d(date),
+                "value": value,
+                "reporter": reporter,
+                "note": note,
+            },
         )
 
     def skill(self, sid: str, name: str | None = None, category: str = "grounding") -> None:
         self._insert("coping_skills", {"skill_id": sid, "name": name or f"Skill {sid}", "category": category})
 
     def coping_log(
-        self, lid: str, cid: str, skill: str, at: str, before: int, after: int | None,
-        helpfulness: int | None = None, goal: str | None = None,
+        self,
+        lid: str,
+        cid: str,
+        skill: str,
+        at: str,
+        before: int,
+        after: int | None,
+        helpfulness: int | None = None,
+        goal: str | None = None,
     ) -> None:
         self._insert(
             "coping_logs",
-            {"log_id": lid, "client_id": cid, "skill_id": skill, "goal_id": goal,
-             "logged_at": dt.datetime.fromisoformat(at), "distress_before": before,
-             "distress_after": after, "helpfulness": helpfulness, "note": None},
+            {
+                "log_id": lid,
+                "client_id": cid,
+                "skill_id": skill,
+                "goal_id": goal,
+                "logged_at": dt.datetime.fromisoformat(at),
+                "distress_before": before,
+                "distress_after": after,
+                "helpfulness": helpfulness,
+                "note": None,
+            },
         )

@@ -22,10 +22,22 @@ def sha(path: Path) -> str:
 def test_migrate_creates_every_table_and_records_the_version(tmp_path: Path) -> None:
     db = Database(tmp_path / "w.duckdb")
     assert db.migrate() == code_version()
-    tables = set(db.query_sql("SELECT table_name FROM duckdb_tables() WHERE database_name = 'waymark'")["table_name"])
+    tables = set(
+        db.query_sql("SELECT table_name FROM duckdb_tables() WHERE database_name = 'waymark'")["table_name"]
+    )
     assert {
-        "practitioners", "clients", "sessions", "goals", "goal_events", "goal_checkins",
-        "coping_skills", "coping_logs", "app_users", "access_log", "settings", "schema_version",
+        "practitioners",
+        "clients",
+        "sessions",
+        "goals",
+        "goal_events",
+        "goal_checkins",
+        "coping_skills",
+        "coping_logs",
+        "app_users",
+        "access_log",
+        "settings",
+        "schema_version",
     } <= tables
     # Running it again is a no-op.
     assert db.migrate() == code_version()

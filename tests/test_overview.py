@@ -42,7 +42,11 @@ def test_counts_are_scoped_and_dated(db, clinic) -> None:
     # Check-ins: k1, k2 = 2 (k3 is p3's).
     counts = clinic_counts(db, team, dt.date(2026, 3, 1))
     assert counts == {
-        "practitioners": 2, "active_clients": 2, "active_goals": 1, "sessions_90d": 4, "checkins_90d": 2,
+        "practitioners": 2,
+        "active_clients": 2,
+        "active_goals": 1,
+        "sessions_90d": 4,
+        "checkins_90d": 2,
     }
     # A therapist sees only their own client d.
     assert clinic_counts(db, scope_for(db, "therapist", "p3"), dt.date(2026, 3, 1))["active_clients"] == 1

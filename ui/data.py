@@ -8,6 +8,7 @@ modification (so a CLI import is seen at once), and every argument, the viewer's
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 from collections.abc import Callable
@@ -59,10 +60,8 @@ def data_version(db: Database) -> int:
         return 0
     stamp = 0
     for suffix in ("", ".wal"):
-        try:
+        with contextlib.suppress(FileNotFoundError):
             stamp ^= os.stat(db.path + suffix).st_mtime_ns
-        except FileNotFoundError:
-            pass
     return stamp
 
 
