@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analytics.charts import monthly_activity_chart
+from analytics.charts.overview import monthly_activity_chart
 from analytics.overview import clinic_counts, monthly_activity
 from ui.data import load
 from ui.viewer import require_viewer
