@@ -76,6 +76,36 @@ SETTINGS: tuple[Setting, ...] = (
         1,
         20,
     ),
+    # --- follow-up audit (docs/audit.md) -----------------------------------------------
+    Setting(
+        "audit.goal_by_session",
+        3,
+        int,
+        "Goal expected by this attended session (N)",
+        "Goal-setting rate: clients with at least one goal by their Nth attended session, "
+        "among clients who reached N attended sessions.",
+        1,
+        20,
+    ),
+    Setting(
+        "audit.review_days",
+        30,
+        int,
+        "Goal reviewed within this many days (D)",
+        "Review cadence: active goals with a check-in in the last D days.",
+        1,
+        365,
+    ),
+    Setting(
+        "audit.lapse_sessions",
+        3,
+        int,
+        "Lapse after this many attended sessions without a check-in (K)",
+        "Clients lacking follow-up: a run of K consecutive attended sessions without any "
+        "goal check-in, or no goal by session N.",
+        1,
+        20,
+    ),
 )
 
 REGISTRY: dict[str, Setting] = {s.key: s for s in SETTINGS}
