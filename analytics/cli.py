@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from analytics.errors import WaymarkError
 
-COMMANDS: tuple[str, ...] = ("analytics.commands.migrate",)
+COMMANDS: tuple[str, ...] = ("analytics.commands.migrate", "analytics.commands.users")
 
 
 def build_parser() -> argparse.ArgumentParser:
