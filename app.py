@@ -5,9 +5,9 @@ from __future__ import annotations
 import streamlit as st
 
 from analytics.errors import WaymarkError
+from ui.auth import account_sidebar, sign_in_gate
 from ui.data import get_database
 from ui.first_run import ensure_database
-from ui.viewer import current_viewer, demo_viewer_picker
 
 st.set_page_config(page_title="Waymark", page_icon=":material/flag:", layout="wide")
 
@@ -31,10 +31,8 @@ except WaymarkError as err:
     st.error(f"**{err.title}.** {err}")
     st.stop()
 
-demo_viewer_picker()
-viewer = current_viewer()
-if viewer is None:
-    st.stop()
+# Nothing below runs until someone is signed in: the sign-in page is then the only page.
+viewer = sign_in_gate()
 
 sections = {section: [PAGES[name] for name in names] for section, names in NAVIGATION[viewer.role].items()}
 page = st.navigation(sections, position="hidden")
@@ -43,4 +41,5 @@ with st.sidebar:
         st.caption(section)
         for entry in pages:
             st.page_link(entry, label=entry.title, icon=entry.icon)
+account_sidebar(viewer)
 page.run()

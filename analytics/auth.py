@@ -337,3 +337,8 @@ def create_demo_accounts(db: Database, password: str = DEMO_PASSWORD) -> list[Ac
             existing = add_user(db, email, role, password, demo_account=True)
         accounts.append(existing)
     return accounts
+
+
+def demo_accounts(db: Database) -> pd.DataFrame:
+    """The demo clinic's enabled accounts (role, e-mail, display name), for the sign-in page."""
+    return db.query("auth.demo_accounts")

@@ -1,0 +1,59 @@
+"""Recording views and exports in the access log, and refusing out-of-scope clients.
+
+Pages call these in one line each:
+
+    record_view("client", client_id)                  # after showing a client's data
+    st.download_button(..., on_click=record_export, args=("client", client_id, "goals.csv"))
+    except AccessDenied: deny_client("client", client_id)   # shows why, records, stops
+
+A view is recorded once per consecutive (page, client, detail): Streamlit reruns the page on
+every widget change, and a row per rerun would bury the log in noise without telling an
+auditor anything more.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from analytics.access_log import record_access
+from ui.data import get_database
+from ui.viewer import current_viewer
+
+_LAST_VIEW = "_access_last_view"
+
+
+def record_view(page: str, client_id: str | None = None, detail: str | None = None) -> None:
+    """Record that the signed-in viewer saw `page` (about `client_id`), once per visit."""
+    viewer = current_viewer()
+    if viewer is None:
+        return
+    key = (page, client_id, detail)
+    if st.session_state.get(_LAST_VIEW) == key:
+        return
+    record_access(get_database(), viewer.user_id, "view", page, client_id, detail)
+    st.session_state[_LAST_VIEW] = key
+
+
+def record_export(page: str, client_id: str | None = None, detail: str | None = None) -> None:
+    """Record an export (a download button's `on_click`): every click is a row."""
+    viewer = current_viewer()
+    if viewer is not None:
+        record_access(get_database(), viewer.user_id, "export", page, client_id, detail)
+
+
+def deny_client(page: str, client_id: str | None) -> None:
+    """Say that access is not allowed, record the attempt, and stop the page.
+
+    The message is the same whether the id names another practitioner's client or no
+    client at all, so a URL cannot be used to learn which ids exist.
+    """
+    viewer = current_viewer()
+    if viewer is not None:
+        record_access(get_database(), viewer.user_id, "denied", page, client_id)
+        st.session_state.pop(_LAST_VIEW, None)
+    st.error(
+        "**Access is not allowed.** That client is not in your caseload (or your team's), "
+        "or there is no such client. Choose one of your clients instead.",
+        icon=":material/block:",
+    )
+    st.stop()

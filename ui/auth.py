@@ -1,0 +1,187 @@
+"""Signing in and out: OIDC through `st.login` when configured, else local accounts.
+
+`sign_in_gate()` is called by app.py before any navigation is drawn. It returns the
+signed-in `Viewer`, or draws the sign-in page as the only page there is and stops, so a
+person who is not signed in never learns which pages exist. A session idle for longer
+than the idle timeout (no click, no widget change) is signed out.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+import streamlit as st
+
+from analytics.access_log import record_access
+from analytics.auth import (
+    DEMO_PASSWORD,
+    Account,
+    account_for_email,
+    verify_sign_in,
+)
+from analytics.errors import WaymarkError
+from analytics.scope import scope_for
+from ui.data import get_database
+from ui.viewer import Viewer, current_viewer
+
+IDLE_MINUTES_DEFAULT = 30
+_LAST_SEEN = "_auth_last_seen"
+_NOTICE = "_auth_notice"
+
+
+def _secrets_section(name: str) -> object | None:
+    try:
+        return st.secrets.get(name)
+    except Exception:  # no secrets.toml: the embedded sign-in
+        return None
+
+
+def oidc_configured() -> bool:
+    """Whether `[auth]` in `.streamlit/secrets.toml` configures an OIDC provider."""
+    return _secrets_section("auth") is not None
+
+
+def idle_minutes() -> float:
+    """Minutes without interaction after which a session must sign in again."""
+    raw = os.environ.get("WAYMARK_IDLE_MINUTES") or _secrets_section("WAYMARK_IDLE_MINUTES")
+    try:
+        return float(raw) if raw else IDLE_MINUTES_DEFAULT
+    except (TypeError, ValueError):
+        return IDLE_MINUTES_DEFAULT
+
+
+def viewer_from_account(account: Account) -> Viewer:
+    """The session's viewer for an account: its role and the scope that role gives."""
+    return Viewer(
+        user_id=account.user_id,
+        display_name=account.display_name,
+        role=account.role,
+        practitioner_id=account.practitioner_id,
+        scope=scope_for(get_database(), account.role, account.practitioner_id),
+    )
+
+
+def _start_session(account: Account, how: str) -> Viewer:
+    viewer = viewer_from_account(account)
+    st.session_state["viewer"] = viewer
+    st.session_state[_LAST_SEEN] = time.monotonic()
+    record_access(get_database(), viewer.user_id, "sign-in", "sign-in", detail=how)
+    return viewer
+
+
+def sign_out(reason: str = "signed out") -> None:
+    """End this session's sign-in (and the OIDC cookie, if any), recording why."""
+    viewer = current_viewer()
+    if viewer is not None:
+        record_access(get_database(), viewer.user_id, "sign-out", "sign-out", detail=reason)
+    for key in list(st.session_state.keys()):
+        del st.session_state[key]
+    if reason == "idle":
+        st.session_state[_NOTICE] = (
+            f"You were signed out after {idle_minutes():g} minutes without activity. Please sign in again."
+        )
+    if oidc_configured() and st.user.is_logged_in:
+        st.logout()
+
+
+def _expire_idle_session() -> None:
+    viewer = current_viewer()
+    last = st.session_state.get(_LAST_SEEN)
+    if viewer is not None and last is not None and time.monotonic() - last > idle_minutes() * 60:
+        sign_out("idle")
+    st.session_state[_LAST_SEEN] = time.monotonic()
+
+
+def sign_in_gate() -> Viewer:
+    """The signed-in viewer; otherwise draw the sign-in page and stop the script."""
+    _expire_idle_session()
+    viewer = current_viewer()
+    if viewer is not None:
+        return viewer
+    if oidc_configured():
+        viewer = _oidc_viewer()
+        if viewer is not None:
+            return viewer
+    page = st.navigation(
+        [st.Page(_sign_in_page, title="Sign in", icon=":material/login:", default=True)], position="hidden"
+    )
+    page.run()
+    st.stop()
+    raise AssertionError("unreachable")  # st.stop() raises
+
+
+def _oidc_viewer() -> Viewer | None:
+    """The viewer for the person the identity provider signed in, if they have an account."""
+    if not st.user.is_logged_in:
+        return None
+    if st.user.get("email_verified") is False:
+        st.session_state[_NOTICE] = "Your identity provider has not verified your e-mail address."
+        return None
+    email = str(st.user.get("email") or "")
+    account = account_for_email(get_database(), email) if email else None
+    if account is None:
+        # Signed in at the provider but not in Waymark: say so, and offer to sign out.
+        st.session_state[_NOTICE] = (
+            f"{email or 'Your account'} has no Waymark access yet. Ask a Waymark administrator "
+            "to add you (python -m analytics users add)."
+        )
+        return None
+    return _start_session(account, "oidc")
+
+
+def _sign_in_page() -> None:
+    st.title("Sign in to Waymark")
+    notice = st.session_state.pop(_NOTICE, None)
+    if notice:
+        st.warning(notice)
+    if oidc_configured():
+        if st.user.is_logged_in:
+            st.button("Sign out", on_click=st.logout, key="oidc_sign_out")
+        else:
+            st.write("Waymark uses your organisation's sign-in.")
+            st.button("Sign in", on_click=st.login, type="primary", key="oidc_sign_in")
+        return
+    with st.form("sign_in", enter_to_submit=True):
+        email = st.text_input("E-mail", key="sign_in_email", autocomplete="username")
+        password = st.text_input(
+            "Password", type="password", key="sign_in_password", autocomplete="current-password"
+        )
+        submitted = st.form_submit_button("Sign in", type="primary")
+    if submitted:
+        try:
+            account = verify_sign_in(get_database(), email, password)
+        except WaymarkError as err:  # a refusal, or the database is busy
+            st.error(f"**{err.title}.** {err}")
+        else:
+            _start_session(account, "password")
+            st.rerun()
+    _demo_accounts_help()
+
+
+def _demo_accounts_help() -> None:
+    """Explain the demo accounts, while the demo clinic still has them."""
+    from analytics.auth import demo_accounts
+
+    accounts = demo_accounts(get_database())
+    if accounts.empty:
+        return
+    lines = "\n".join(f"| {row.role} | `{row.email}` | {row.display_name} |" for row in accounts.itertuples())
+    st.info(
+        "**This is the demo clinic** (fictional clients, no real people). Sign in with one of "
+        f"its accounts; the password of each is `{DEMO_PASSWORD}`.\n\n"
+        "| role | e-mail | who |\n|---|---|---|\n" + lines + "\n\n"
+        "A **therapist** sees their own caseload, a **supervisor** their team's clients and the "
+        "follow-up audit, an **administrator** every client, data import and the access log.",
+        icon=":material/info:",
+    )
+
+
+def account_sidebar(viewer: Viewer) -> None:
+    """Who is signed in, and the sign-out button, at the foot of the sidebar."""
+    with st.sidebar:
+        st.divider()
+        st.caption(f"Signed in as **{viewer.display_name}** ({viewer.role})")
+        if st.button("Sign out", key="sign_out", icon=":material/logout:"):
+            sign_out()
+            st.rerun()
