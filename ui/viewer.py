@@ -31,29 +31,3 @@ def require_viewer() -> Viewer:
         st.stop()
     return viewer
 
-
-def demo_viewer_picker() -> None:
-    """Choose whose view to see, for the demo clinic before accounts exist."""
-    from analytics.scope import practitioner_directory, scope_for
-    from ui.data import get_database
-
-    db = get_database()
-    people = practitioner_directory(db)
-    options = ["admin"] + [str(p["practitioner_id"]) for p in people]
-    names = {str(p["practitioner_id"]): f"{p['display_name']} ({p['role']})" for p in people}
-    names["admin"] = "Clinic administrator (admin)"
-    roles = {str(p["practitioner_id"]): p["role"] for p in people}
-    chosen = st.sidebar.selectbox(
-        "View as", options, format_func=names.get, key="view_as", help="Demo clinic: whose view to see."
-    )
-    role = "admin" if chosen == "admin" else roles[chosen]
-    practitioner_id = None if chosen == "admin" else chosen
-    current = current_viewer()
-    if current is None or current.user_id != chosen:
-        st.session_state["viewer"] = Viewer(
-            user_id=chosen,
-            display_name=names[chosen],
-            role=role,  # type: ignore[arg-type]
-            practitioner_id=practitioner_id,
-            scope=scope_for(db, role, practitioner_id),  # type: ignore[arg-type]
-        )
