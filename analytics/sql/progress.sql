@@ -1,0 +1,251 @@
+-- Goal progress: normalised progress, sudden gains and losses, phases and the derived
+-- achievement status. The rule is written down in docs/progress.md; the per-measure
+-- thresholds come from analytics/progress.py (MEASURE_RULES) as bound lists.
+
+-- name: checkin_points
+-- One row per check-in on or before $as_of of every goal in scope (optionally only the goals in
+-- $goal_ids, or of $client_id): value, normalised progress (0 = baseline, 1 = target), change
+-- towards the target, rolling-median trend, sudden gain/loss flags and the phase it ends.
+WITH measures AS (
+    SELECT
+        unnest($measure_names::VARCHAR[]) AS measure,
+        unnest($reliable_change::DOUBLE[]) AS reliable_change,
+        unnest($meaningful_change::DOUBLE[]) AS meaningful_change
+),
+scoped_goals AS (
+    SELECT
+        g.goal_id,
+        g.client_id,
+        g.measure,
+        g.higher_is_better,
+        g.baseline AS recorded_baseline,
+        -- A goal without a target aims at the best end of its scale.
+        coalesce(g.target, CASE WHEN g.higher_is_better THEN g.scale_max ELSE g.scale_min END) AS target,
+        CASE WHEN g.higher_is_better THEN 1.0 ELSE -1.0 END AS direction,
+        CASE WHEN g.higher_is_better THEN g.scale_max ELSE g.scale_min END AS best_end,
+        m.reliable_change,
+        m.meaningful_change
+    FROM goals g
+    JOIN clients c USING (client_id)
+    JOIN measures m USING (measure)
+    WHERE c.practitioner_id IN (SELECT unnest($scope::VARCHAR[]))
+      AND ($client_id::VARCHAR IS NULL OR g.client_id = $client_id::VARCHAR)
+      AND ($goal_ids::VARCHAR[] IS NULL OR g.goal_id IN (SELECT unnest($goal_ids::VARCHAR[])))
+      AND g.start_date <= $as_of
+),
+ordered AS (
+    SELECT
+        k.goal_id,
+        k.checkin_id,
+        k.session_id,
+        k.checkin_date,
+        k.value,
+        k.reporter,
+        k.note,
+        g.client_id,
+        g.measure,
+        g.higher_is_better,
+        g.target,
+        g.direction,
+        g.best_end,
+        g.reliable_change,
+        g.meaningful_change,
+        -- A goal recorded without a baseline starts from its first check-in.
+        coalesce(g.recorded_baseline, first_value(k.value) OVER w) AS baseline,
+        row_number() OVER w AS seq,
+        count(*) OVER (PARTITION BY k.goal_id) AS n_checkins,
+        lag(k.value) OVER w AS previous_value,
+        lag(k.value, 2) OVER w AS value_two_back,
+        lead(k.value) OVER w AS next_value,
+        -- Trailing running median of three (Tukey 1977): robust to one odd rating and it keeps
+        -- a sudden step sharp instead of smearing it like a mean would.
+        median(k.value) OVER (w ROWS BETWEEN 2 PRECEDING AND CURRENT ROW) AS median3
+    FROM goal_checkins k
+    JOIN scoped_goals g USING (goal_id)
+    WHERE k.checkin_date <= $as_of
+    WINDOW w AS (PARTITION BY k.goal_id ORDER BY k.checkin_date, k.checkin_id)
+),
+changes AS (
+    SELECT
+        *,
+        (value - baseline) / nullif(target - baseline, 0) AS progress,
+        -- Positive = towards the target, in the measure's own points.
+        direction * (value - previous_value) AS change,
+        direction * (next_value - value) AS next_change,
+        direction * (value - value_two_back) AS trend_change,
+        -- "Level" = distance from the best end of the scale (the symptom score for PHQ-9/GAD-7),
+        -- the quantity Tang & DeRubeis' 25% criterion is relative to.
+        abs(best_end - previous_value) AS previous_level,
+        direction * (value - target) >= 0 AS reached,
+        CASE WHEN seq >= 3 THEN median3 END AS trend_value
+    FROM ordered
+),
+sudden AS (
+    SELECT
+        *,
+        coalesce(
+            change >= reliable_change
+            AND change >= 0.25 * previous_level
+            -- Not reversed: the next check-in keeps more than half of the gain.
+            AND (next_change IS NULL OR next_change > -0.5 * change),
+            FALSE
+        ) AS sudden_gain,
+        coalesce(
+            -change >= reliable_change
+            AND -change >= 0.25 * previous_level
+            AND (next_change IS NULL OR next_change < -0.5 * change),
+            FALSE
+        ) AS sudden_loss,
+        next_value IS NULL AS is_latest,
+        coalesce(
+            bool_or(reached) OVER (
+                PARTITION BY goal_id ORDER BY checkin_date, checkin_id
+                ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
+            ),
+            FALSE
+        ) AS reached_before,
+        lag(reached) OVER (PARTITION BY goal_id ORDER BY checkin_date, checkin_id) AS previous_reached
+    FROM changes
+)
+SELECT
+    goal_id,
+    client_id,
+    checkin_id,
+    session_id,
+    checkin_date,
+    seq,
+    n_checkins,
+    value,
+    reporter,
+    note,
+    measure,
+    higher_is_better,
+    baseline,
+    target,
+    progress,
+    previous_value,
+    change,
+    trend_value,
+    (trend_value - baseline) / nullif(target - baseline, 0) AS trend_progress,
+    trend_change,
+    reached,
+    reached_before,
+    coalesce(previous_reached, FALSE) AS previous_reached,
+    sudden_gain,
+    sudden_loss,
+    -- A sudden change at the latest check-in cannot yet be checked for reversal.
+    (sudden_gain OR sudden_loss) AND is_latest AS provisional,
+    meaningful_change,
+    reliable_change,
+    CASE
+        WHEN seq = 1 THEN 'start'
+        WHEN sudden_gain THEN 'sudden gain'
+        WHEN sudden_loss THEN 'sudden loss'
+        WHEN reached_before AND reached THEN 'maintaining'
+        WHEN change >= meaningful_change THEN 'gain'
+        WHEN change <= -meaningful_change THEN 'setback'
+        ELSE 'plateau'
+    END AS phase
+FROM sudden
+ORDER BY goal_id, seq;
+
+-- name: goal_lifecycle_as_of
+-- One row per goal in scope started on or before $as_of (optionally only $goal_ids or of
+-- $client_id): its descriptive columns and its lifecycle and recorded achievement status as
+-- of $as_of (the last goal event on or before that day; else the goal row's own status).
+WITH scoped_goals AS (
+    SELECT g.*, c.practitioner_id
+    FROM goals g
+    JOIN clients c USING (client_id)
+    WHERE c.practitioner_id IN (SELECT unnest($scope::VARCHAR[]))
+      AND ($client_id::VARCHAR IS NULL OR g.client_id = $client_id::VARCHAR)
+      AND ($goal_ids::VARCHAR[] IS NULL OR g.goal_id IN (SELECT unnest($goal_ids::VARCHAR[])))
+      AND g.start_date <= $as_of
+),
+last_event AS (
+    SELECT e.goal_id, e.lifecycle_status, e.achievement_status, e.event_date
+    FROM goal_events e
+    JOIN scoped_goals g USING (goal_id)
+    WHERE e.event_date <= $as_of
+    QUALIFY row_number() OVER (PARTITION BY e.goal_id ORDER BY e.event_date DESC, e.event_id DESC) = 1
+)
+SELECT
+    g.goal_id,
+    g.client_id,
+    g.practitioner_id,
+    g.description,
+    g.life_area,
+    g.measure,
+    g.higher_is_better,
+    g.scale_min,
+    g.scale_max,
+    g.baseline,
+    g.target,
+    g.start_date,
+    g.target_date,
+    g.revised_from_goal_id,
+    coalesce(e.lifecycle_status, g.lifecycle_status) AS lifecycle_status,
+    CASE WHEN e.goal_id IS NULL THEN g.achievement_status ELSE e.achievement_status END
+        AS recorded_achievement_status,
+    e.event_date AS last_event_date
+FROM scoped_goals g
+LEFT JOIN last_event e USING (goal_id)
+ORDER BY g.client_id, g.start_date, g.goal_id;
+
+-- name: status_summary
+-- One row per goal in scope as of $as_of, with its check-in count, last check-in, progress,
+-- trend change, sudden change at the latest check-in and the derived FHIR achievement status.
+-- Runs over the relations `points` (checkin_points) and `lifecycle` (goal_lifecycle_as_of),
+-- which analytics/progress.py puts in front of it as CTEs so that the rule exists once.
+, latest AS (
+    SELECT * FROM points WHERE seq = n_checkins
+),
+first_checkin AS (
+    SELECT goal_id, checkin_date AS first_checkin_date FROM points WHERE seq = 1
+)
+SELECT
+    l.goal_id,
+    l.client_id,
+    l.practitioner_id,
+    l.description,
+    l.life_area,
+    l.measure,
+    l.higher_is_better,
+    l.start_date,
+    l.target_date,
+    l.revised_from_goal_id,
+    l.lifecycle_status,
+    l.recorded_achievement_status,
+    coalesce(p.n_checkins, 0) AS n_checkins,
+    f.first_checkin_date,
+    p.checkin_date AS last_checkin_date,
+    p.value AS last_value,
+    p.progress AS last_progress,
+    p.previous_value,
+    p.trend_change,
+    p.trend_value,
+    p.phase AS last_phase,
+    coalesce(p.reached OR p.reached_before, FALSE) AS ever_achieved,
+    coalesce(p.sudden_gain, FALSE) AS sudden_gain_at_latest,
+    coalesce(p.sudden_loss, FALSE) AS sudden_loss_at_latest,
+    CASE
+        -- Not being pursued: no achievement to speak of.
+        WHEN l.lifecycle_status IN ('proposed', 'planned', 'accepted', 'rejected', 'entered-in-error')
+            THEN NULL
+        WHEN p.goal_id IS NULL THEN
+            CASE WHEN l.lifecycle_status IN ('completed', 'cancelled') THEN 'no-progress' ELSE 'in-progress' END
+        WHEN l.lifecycle_status IN ('completed', 'cancelled') THEN
+            CASE WHEN p.reached THEN 'achieved' ELSE 'not-achieved' END
+        WHEN p.reached AND p.previous_reached THEN 'sustaining'
+        WHEN p.reached THEN 'achieved'
+        -- No trend is claimed from fewer than three check-ins.
+        WHEN p.n_checkins < 3 THEN 'in-progress'
+        WHEN p.trend_change >= p.meaningful_change THEN 'improving'
+        WHEN p.trend_change <= -p.meaningful_change THEN 'worsening'
+        WHEN p.progress <= 0 THEN 'no-progress'
+        ELSE 'no-change'
+    END AS derived_status
+FROM lifecycle l
+LEFT JOIN latest p USING (goal_id)
+LEFT JOIN first_checkin f USING (goal_id)
+ORDER BY l.client_id, l.start_date, l.goal_id;
