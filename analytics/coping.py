@@ -50,3 +50,224 @@ def weekly_practice(
     frame["distinct_skills"] = frame["distinct_skills"].astype("int64")
     frame["mean_distress_drop"] = frame["mean_distress_drop"].astype("float64")
     return frame
+
+
+def _period(scope: Scope, client_id: str, start: dt.date, end: dt.date) -> dict[str, object]:
+    return {**scope.params(), "client": client_id, "start": start, "end": end}
+
+
+def coping_clients(db: Database, scope: Scope, as_of: dt.date) -> pd.DataFrame:
+    """Clients in scope (`client_id`, `display_code`, `practitioner`, `active` on `as_of`),
+    with their skill logs up to `as_of` (`logs`, count) and `last_log` (date or NaT)."""
+    frame = db.query("coping.coping_clients", {**scope.params(), "as_of": as_of})
+    frame["logs"] = frame["logs"].astype("int64")
+    return frame
+
+
+def client_summary(
+    db: Database, scope: Scope, client_id: str, start: dt.date, end: dt.date
+) -> dict[str, object]:
+    """One client's practice in [start, end]: counts of logs, rated and unrated logs (an
+    unrated log has no "after" SUDS), distinct skills, days and weeks practised; median and
+    mean SUDS drop (points, rated logs only; None if none); mean helpfulness (1–5) with its
+    n; last log date. SUDS: Wolpe (1969)."""
+    require_client(db, scope, client_id)
+    row = db.query("coping.client_summary", _period(scope, client_id, start, end)).iloc[0]
+    counts = (
+        "logs",
+        "rated_logs",
+        "unrated_logs",
+        "distinct_skills",
+        "days_practised",
+        "weeks_practised",
+        "helpfulness_n",
+    )
+    summary: dict[str, object] = {name: int(row[name]) for name in counts}
+    for name in ("median_drop", "mean_drop", "mean_helpfulness"):
+        summary[name] = None if pd.isna(row[name]) else float(row[name])
+    summary["last_log"] = None if pd.isna(row["last_log"]) else pd.Timestamp(row["last_log"]).date()
+    return summary
+
+
+def skill_effects(
+    db: Database, scope: Scope, client_id: str, start: dt.date, end: dt.date, min_uses: int = 3
+) -> pd.DataFrame:
+    """Per skill one client logged in [start, end]: `uses`, `days_used`, `rated_uses` (with an
+    after rating), SUDS drop in points over rated uses (`mean_drop`, `median_drop`, `q1_drop`,
+    `q3_drop`, `min_drop`, `max_drop`), `mean_helpfulness` (1–5) with `helpfulness_n`, and
+    `help_rank` (1 = helps most; only skills with at least `min_uses` rated uses).
+
+    Ranking rule: highest median drop, then higher mean helpfulness, then more rated uses.
+    Quartiles interpolate linearly (Hyndman & Fan 1996, type 7). SUDS: Wolpe (1969).
+    """
+    require_client(db, scope, client_id)
+    frame = db.query(
+        "coping.skill_effects", {**_period(scope, client_id, start, end), "min_uses": int(min_uses)}
+    )
+    return _typed_skill_frame(frame)
+
+
+def helps_most(
+    db: Database, scope: Scope, client_id: str, start: dt.date, end: dt.date, min_uses: int = 3, top: int = 3
+) -> pd.DataFrame:
+    """The `top` skills that help this client most, by the ranking rule of `skill_effects`
+    (rows of that frame, `help_rank` 1 first); empty when no skill has `min_uses` rated uses."""
+    frame = skill_effects(db, scope, client_id, start, end, min_uses)
+    ranked = frame[frame["help_rank"].notna()].sort_values("help_rank")
+    return ranked.head(top).reset_index(drop=True)
+
+
+def client_goals(db: Database, scope: Scope, client_id: str) -> pd.DataFrame:
+    """The client's goals (not entered in error): `goal_id`, `description`, `life_area`,
+    `lifecycle_status`, `start_date`, `checkins` and `linked_logs` (counts)."""
+    require_client(db, scope, client_id)
+    return db.query("coping.client_goals", {**scope.params(), "client": client_id})
+
+
+def practice_between_checkins(
+    db: Database,
+    scope: Scope,
+    client_id: str,
+    goal_id: str,
+    start: dt.date,
+    end: dt.date,
+    include_unlinked: bool = True,
+) -> pd.DataFrame:
+    """Per pair of consecutive check-in days of one goal in [start, end]: `from_date`,
+    `to_date`, `days`, `from_value`, `to_value`, `progress_change` (share of the goal's
+    scale, −1…1, positive = toward its better end), `logs` between them (after the first day,
+    up to the second) and `logs_per_week`.
+
+    Practice counts logs linked to the goal and, with `include_unlinked`, logs linked to no
+    goal. Several check-ins on one day are averaged.
+    """
+    require_client(db, scope, client_id)
+    frame = db.query(
+        "coping.checkin_intervals",
+        {**_period(scope, client_id, start, end), "goal": goal_id, "unlinked": bool(include_unlinked)},
+    )
+    for name in ("from_date", "to_date"):
+        frame[name] = pd.to_datetime(frame[name])
+    frame["logs"] = frame["logs"].astype("int64")
+    frame["days"] = frame["days"].astype("int64")
+    frame["logs_per_week"] = (frame["logs"] * 7.0 / frame["days"]).astype("float64")
+    return frame
+
+
+def practice_progress_association(
+    db: Database,
+    scope: Scope,
+    client_id: str,
+    goal_id: str,
+    start: dt.date,
+    end: dt.date,
+    include_unlinked: bool = True,
+) -> dict[str, object]:
+    """An association (never a cause) between practice and goal progress over the intervals
+    of `practice_between_checkins`: `intervals` (n); `median_rate` (logs per week); the mean
+    `progress_change` (share of scale) of intervals with more practice (rate above the
+    median) and with less (at or below), with their n; and Spearman's rank correlation `rho`
+    between rate and change (Spearman 1904; ties get average ranks), None when fewer than
+    `MIN_INTERVALS` intervals or when either series is constant.
+    """
+    frame = practice_between_checkins(db, scope, client_id, goal_id, start, end, include_unlinked)
+    result: dict[str, object] = {
+        "intervals": len(frame),
+        "median_rate": None,
+        "more_practice_n": 0,
+        "more_practice_change": None,
+        "less_practice_n": 0,
+        "less_practice_change": None,
+        "rho": None,
+    }
+    if frame.empty:
+        return result
+    median = float(frame["logs_per_week"].median())
+    more = frame[frame["logs_per_week"] > median]
+    less = frame[frame["logs_per_week"] <= median]
+    result.update(
+        median_rate=median,
+        more_practice_n=len(more),
+        more_practice_change=float(more["progress_change"].mean()) if len(more) else None,
+        less_practice_n=len(less),
+        less_practice_change=float(less["progress_change"].mean()) if len(less) else None,
+    )
+    rate, change = frame["logs_per_week"], frame["progress_change"]
+    if len(frame) >= MIN_INTERVALS and rate.nunique() > 1 and change.nunique() > 1:
+        # Spearman's rho is Pearson's r on average ranks; pandas' own "spearman" needs SciPy.
+        result["rho"] = float(rate.rank().corr(change.rank()))
+    return result
+
+
+# Fewer intervals than this give a rank correlation that means nothing; the page says so.
+MIN_INTERVALS = 5
+
+
+def life_area_practice(db: Database, scope: Scope, start: dt.date, end: dt.date) -> pd.DataFrame:
+    """Per `life_area` (None = client has no goal) and skill (`skill_id`, `skill`), logs in
+    scope dated in [start, end]: `uses` and `clients` (counts). A log counts under its linked
+    goal's life area; a log linked to no goal counts once in each life area of its client's
+    goals, so life areas can add up to more than the logs."""
+    frame = db.query("coping.clinic_life_area_practice", {**scope.params(), "start": start, "end": end})
+    frame["uses"] = frame["uses"].astype("int64")
+    frame["clients"] = frame["clients"].astype("int64")
+    return frame
+
+
+def clinic_skills(
+    db: Database,
+    scope: Scope,
+    start: dt.date,
+    end: dt.date,
+    life_area: str | None = None,
+    min_uses: int = 5,
+) -> pd.DataFrame:
+    """Per skill over logs in scope dated in [start, end] (in `life_area` if given, by the rule
+    of `life_area_practice`): `uses`, `clients`, `rated_uses`, SUDS drop in points over rated
+    uses (`mean_drop`, `median_drop`, quartiles, min, max), `mean_helpfulness` (1–5) with its
+    n, `practice_rank` (most uses first) and `help_rank` (skills with at least `min_uses` rated
+    uses, by the rule of `skill_effects`). Figures pool logs across clients. SUDS: Wolpe (1969).
+    """
+    frame = db.query(
+        "coping.clinic_skills",
+        {**scope.params(), "start": start, "end": end, "area": life_area, "min_uses": int(min_uses)},
+    )
+    frame = _typed_skill_frame(frame)
+    frame["clients"] = frame["clients"].astype("int64")
+    frame["practice_rank"] = frame["practice_rank"].astype("int64")
+    return frame
+
+
+def stopped_practising(db: Database, scope: Scope, as_of: dt.date, weeks: int = 4) -> pd.DataFrame:
+    """Active clients in scope who logged a skill in the `weeks` weeks before the last `weeks`
+    weeks up to `as_of`, and none since: `client_id`, `display_code`, `practitioner`,
+    `last_log` (date), `days_since_last_log`, `logs_before` and `skills_before` (counts in
+    those earlier weeks). Most practice before first."""
+    if weeks < 1:
+        raise ValueError("weeks must be at least 1")
+    quiet_from = as_of - dt.timedelta(days=7 * weeks - 1)
+    before_from = quiet_from - dt.timedelta(days=7 * weeks)
+    frame = db.query(
+        "coping.stopped_practice",
+        {**scope.params(), "as_of": as_of, "quiet_from": quiet_from, "before_from": before_from},
+    )
+    for name in ("days_since_last_log", "logs_before", "skills_before"):
+        frame[name] = frame[name].astype("int64")
+    return frame
+
+
+def _typed_skill_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    for name in ("uses", "rated_uses", "helpfulness_n") + (("days_used",) if "days_used" in frame else ()):
+        frame[name] = frame[name].astype("int64")
+    for name in (
+        "mean_drop",
+        "median_drop",
+        "q1_drop",
+        "q3_drop",
+        "min_drop",
+        "max_drop",
+        "mean_helpfulness",
+    ):
+        frame[name] = frame[name].astype("float64")
+    frame["help_rank"] = frame["help_rank"].astype("Int64")
+    return frame
