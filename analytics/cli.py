@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from analytics.errors import WaymarkError
 
-COMMANDS: tuple[str, ...] = ("analytics.commands.migrate", "analytics.commands.users")
+COMMANDS: tuple[str, ...] = ("analytics.commands.migrate", "analytics.commands.users", "analytics.commands.encrypt")
 
 
 def build_parser() -> argparse.ArgumentParser:
