@@ -84,9 +84,11 @@ def fingerprints(con: duckdb.DuckDBPyConnection, alias: str) -> dict[str, tuple[
     ).fetchall()
     result = {}
     for schema, table in tables:
-        # Names come from the file's own catalog, never from a person; quoted all the same.
+        # query_table takes the name as a bound value: no SQL is built from it.
         name = f"{alias}.{_quote(schema)}.{_quote(table)}"
-        count, digest = con.execute(f"SELECT count(*), coalesce(sum(hash(t)), 0) FROM {name} t").fetchone()
+        count, digest = con.execute(
+            "SELECT count(*), coalesce(sum(hash(t)), 0) FROM query_table($name) t", {"name": name}
+        ).fetchone()
         result[f"{schema}.{table}"] = (int(count), int(digest))
     return result
 
