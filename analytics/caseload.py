@@ -1,0 +1,367 @@
+"""Caseload: the viewer's clients in care at an as-of date, their attention flags with a
+plain-language reason each, and the attention order. Rules and reasons: docs/caseload.md.
+
+Derived achievement status and sudden losses come from `analytics.progress`
+(`goal_status_summary`; the rule and its sources are in docs/progress.md), and normalised
+progress from its `checkin_points` query, so that a client's numbers agree on every page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from analytics import progress
+from analytics.db import Database
+from analytics.scope import Scope
+from analytics.settings import get_settings
+
+SERIES_LENGTH = 8  # check-ins in a sparkline: about two months of weekly sessions
+
+
+@dataclass(frozen=True)
+class CaseloadRules:
+    """The thresholds behind the flags (settings `caseload.*`; hashable, so a cache key)."""
+
+    review_sessions: int = 2  # N: attended sessions without a check-in on an active goal
+    review_days: int = 30  # D: days without a check-in on an active goal
+    dropout_weeks: int = 4  # W: weeks without an attended session
+    goal_by_session: int = 3  # attended sessions after which a client should have a goal
+
+    @classmethod
+    def from_settings(cls, values: Mapping[str, Any]) -> CaseloadRules:
+        return cls(
+            review_sessions=int(values["caseload.review_sessions"]),
+            review_days=int(values["caseload.review_days"]),
+            dropout_weeks=int(values["caseload.dropout_weeks"]),
+            goal_by_session=int(values["caseload.goal_by_session"]),
+        )
+
+
+def caseload_rules(db: Database) -> CaseloadRules:
+    """The stored caseload thresholds (defaults where none are stored)."""
+    return CaseloadRules.from_settings(get_settings(db))
+
+
+@dataclass(frozen=True)
+class Flag:
+    key: str
+    label: str  # the badge a therapist reads
+    meaning: str  # one sentence for the legend and the docs
+
+
+# The attention order: a client's most urgent flag decides their place (see docs/caseload.md).
+# Worsening comes first because deterioration is the signal most often missed without
+# routine outcome feedback (Lambert et al. 2001; Hannan et al. 2005); a possible drop-out
+# next, because a client who has stopped coming cannot be helped by anything else on this
+# list; then the follow-up gaps (review overdue, no goal) that make the rest invisible; then
+# the bookkeeping that closes a goal's loop.
+FLAGS: tuple[Flag, ...] = (
+    Flag(
+        "worsening",
+        "Worsening",
+        "An active goal's recent check-ins trend away from its target, "
+        "or the latest check-in is a sudden loss.",
+    ),
+    Flag("dropout", "Possible drop-out", "No attended session in the last W weeks."),
+    Flag(
+        "review_overdue",
+        "Review overdue",
+        "An active goal had no check-in at the last N attended sessions, or none in D days.",
+    ),
+    Flag(
+        "no_goal",
+        "No goal yet",
+        "N or more attended sessions and no goal at all (an exploratory goal counts).",
+    ),
+    Flag(
+        "past_target",
+        "Past target date",
+        "An active goal's target date has passed with no outcome "
+        "recorded: not achieved, revised, completed or put on hold.",
+    ),
+    Flag(
+        "confirm_sustaining",
+        "Achieved: confirm it holds",
+        "A goal is achieved but not yet confirmed as sustaining.",
+    ),
+)
+FLAG_KEYS: tuple[str, ...] = tuple(f.key for f in FLAGS)
+FLAG_LABELS: dict[str, str] = {f.key: f.label for f in FLAGS}
+PRIORITY: dict[str, int] = {f.key: i for i, f in enumerate(FLAGS)}
+
+GOAL_FLAGS = ("worsening", "review_overdue", "past_target", "confirm_sustaining")
+
+
+def _fragment_sql(name: str) -> str:
+    # The caseload queries are fragments that run after progress.sql's check-in points and
+    # lifecycle-as-of relations (see the header of caseload.sql). All texts are this
+    # package's own SQL files, never outside text.
+    def body(query: str) -> str:
+        return Database.sql_text(query).rstrip().rstrip(";")
+
+    return (
+        f"WITH points AS (\n{body('progress.checkin_points')}\n),\n"
+        f"lifecycle AS (\n{body('progress.goal_lifecycle_as_of')}\n)\n"
+        f"{body(name)}"
+    )
+
+
+def _params(scope: Scope, as_of: dt.date, **rules: int) -> dict[str, Any]:
+    measures = list(progress.MEASURE_RULES)
+    return {
+        **scope.params(),
+        "measure_names": measures,
+        "reliable_change": [progress.MEASURE_RULES[m].reliable_change for m in measures],
+        "meaningful_change": [progress.MEASURE_RULES[m].meaningful_change for m in measures],
+        "client_id": None,
+        "goal_ids": None,
+        "as_of": as_of,
+        "series_length": SERIES_LENGTH,
+        **rules,
+    }
+
+
+def _short(text: str, limit: int = 48) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _date(value: Any) -> str:
+    return pd.Timestamp(value).strftime("%-d %b %Y")
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _goal_reasons(row: Mapping[str, Any], as_of: dt.date, rules: CaseloadRules) -> list[str]:
+    """Plain-language reasons for one goal's flags, in attention order."""
+    name = f"“{_short(row['description'])}”"
+    reasons: list[str] = []
+    if row["worsening"]:
+        if row["sudden_loss_at_latest"]:
+            reasons.append(f"{name}: a sudden loss at the last check-in ({_date(row['last_checkin_date'])})")
+        else:
+            reasons.append(f"{name}: getting worse over the last check-ins")
+    if row["review_overdue"]:
+        sessions, days = int(row["sessions_since_checkin"]), int(row["days_since_checkin"])
+        if row["n_checkins"] == 0:
+            since = f"no check-in since it was set {days} days ago"
+        else:
+            since = f"last check-in {days} days ago"
+        if sessions >= rules.review_sessions:
+            reasons.append(
+                f"{name}: no check-in at the last {_plural(sessions, 'attended session')} ({since})"
+            )
+        else:
+            reasons.append(f"{name}: {since}")
+    if row["past_target"]:
+        days = (as_of - pd.Timestamp(row["target_date"]).date()).days
+        reasons.append(
+            f"{name}: target date {_date(row['target_date'])} passed {_plural(days, 'day')} ago "
+            "with no outcome recorded"
+        )
+    if row["confirm_sustaining"]:
+        if row["recorded_achievement_status"] == "achieved":
+            when = f"recorded as achieved on {_date(row['last_event_date'])}"
+        else:
+            when = "reached its target at the last check-in"
+        reasons.append(f"{name}: {when}; not yet confirmed as sustaining")
+    return reasons
+
+
+def caseload_goals(db: Database, scope: Scope, as_of: dt.date, rules: CaseloadRules) -> pd.DataFrame:
+    """One row per goal of each client in care at `as_of`: status (lifecycle, recorded and
+    derived achievement), check-in facts (`days_since_checkin` in days, `last_progress` 0 =
+    baseline … 1 = target), `progress_series` (last 8 normalised values), the four goal flags
+    as booleans, `flags` (keys, attention order) and `reasons` (plain language)."""
+    goals = db.query_sql(
+        _fragment_sql("caseload.goals"),
+        _params(scope, as_of, review_sessions=rules.review_sessions, review_days=rules.review_days),
+    )
+    derived = progress.goal_status_summary(db, scope, as_of)[
+        ["goal_id", "derived_status", "sudden_loss_at_latest"]
+    ]
+    goals = goals.merge(derived, on="goal_id", how="left")
+    goals["sudden_loss_at_latest"] = goals["sudden_loss_at_latest"].fillna(False).astype(bool)
+    active = goals["lifecycle_status"] == "active"
+    goals["worsening"] = active & ((goals["derived_status"] == "worsening") | goals["sudden_loss_at_latest"])
+    # Achieved (recorded, or reached by the check-ins) and not confirmed: a recorded or
+    # derived "sustaining" is the confirmation.
+    goals["confirm_sustaining"] = (
+        goals["lifecycle_status"].isin(["active", "completed"])
+        & (goals["achieved_recorded"] | (goals["derived_status"] == "achieved"))
+        & (goals["derived_status"] != "sustaining")
+        & (goals["recorded_achievement_status"].fillna("") != "sustaining")
+    )
+    for column in ("review_overdue", "past_target"):
+        goals[column] = goals[column].astype(bool)
+    for column in ("start_date", "target_date", "last_event_date", "last_checkin_date"):
+        goals[column] = pd.to_datetime(goals[column])
+    goals["progress_series"] = goals["progress_series"].map(list)
+    goals["flags"] = [
+        [key for key in GOAL_FLAGS if row[key]] for row in goals[list(GOAL_FLAGS)].to_dict("records")
+    ]
+    goals["reasons"] = [
+        _goal_reasons(row, as_of, rules) if any(row[k] for k in GOAL_FLAGS) else []
+        for row in goals.to_dict("records")
+    ]
+    goals["flags"] = goals["flags"].map(lambda keys: sorted(keys, key=PRIORITY.__getitem__))
+    return goals.drop(columns=["achieved_recorded"])
+
+
+def _status_mix(statuses: Iterable[Any]) -> str:
+    counts = pd.Series([s for s in statuses if isinstance(s, str)]).value_counts()
+    return ", ".join(f"{n} {status}" for status, n in counts.items())
+
+
+def caseload(db: Database, scope: Scope, as_of: dt.date, rules: CaseloadRules) -> pd.DataFrame:
+    """One row per client in care at `as_of` in the scope, in attention order (`attention`
+    1 = first): sessions, goals, last check-in, `days_since_review` (days), the mix of derived
+    statuses of active goals, `progress_series` (mean normalised progress, last 8 check-in
+    dates), `flags` (keys, most urgent first), `badges` (labels) and `reasons` (plain language)."""
+    clients = db.query_sql(
+        _fragment_sql("caseload.clients"),
+        _params(scope, as_of, dropout_weeks=rules.dropout_weeks, goal_by_session=rules.goal_by_session),
+    )
+    goals = caseload_goals(db, scope, as_of, rules)
+    for column in ("intake_date", "last_session_date", "last_checkin_date"):
+        clients[column] = pd.to_datetime(clients[column])
+
+    by_client = {cid: frame for cid, frame in goals.groupby("client_id", sort=False)}
+    flags: list[list[str]] = []
+    reasons: list[list[str]] = []
+    mixes: list[str] = []
+    statuses: list[list[str]] = []
+    for row in clients.to_dict("records"):
+        own = by_client.get(row["client_id"], goals.iloc[0:0])
+        keys = {key for keys in own["flags"] for key in keys}
+        why: list[tuple[int, str]] = []
+        for goal_keys, goal_reasons in zip(own["flags"], own["reasons"], strict=True):
+            why.extend((PRIORITY[k], text) for k, text in zip(goal_keys, goal_reasons, strict=True))
+        if row["no_recent_session"]:
+            keys.add("dropout")
+            if pd.isna(row["last_session_date"]):
+                text = f"no attended session since intake {row['days_since_session']} days ago"
+            else:
+                weeks = row["days_since_session"] // 7
+                text = (
+                    f"no attended session for {_plural(weeks, 'week')} "
+                    f"(last on {_date(row['last_session_date'])})"
+                )
+            why.append((PRIORITY["dropout"], text))
+        if row["no_goal_yet"]:
+            keys.add("no_goal")
+            why.append(
+                (
+                    PRIORITY["no_goal"],
+                    f"{_plural(row['attended_sessions'], 'attended session')} and no goal yet",
+                )
+            )
+        flags.append(sorted(keys, key=PRIORITY.__getitem__))
+        reasons.append([text for _, text in sorted(why, key=lambda item: item[0])])
+        active = own[own["lifecycle_status"] == "active"]
+        mixes.append(_status_mix(active["derived_status"]))
+        statuses.append(sorted({s for s in active["derived_status"] if isinstance(s, str)}))
+
+    clients["flags"] = flags
+    clients["badges"] = [[FLAG_LABELS[k] for k in keys] for keys in flags]
+    clients["reasons"] = reasons
+    clients["status_mix"] = mixes
+    clients["derived_statuses"] = statuses
+    clients["progress_series"] = clients["progress_series"].map(list)
+    clients["life_areas"] = clients["life_areas"].map(list)
+    clients = clients.drop(columns=["no_goal_yet", "no_recent_session"])
+    return attention_order(clients)
+
+
+def attention_order(clients: pd.DataFrame) -> pd.DataFrame:
+    """The clients sorted by who needs attention first, with `attention` = 1, 2, …
+
+    Most urgent flag first (the order of FLAGS), then more kinds of flag, then the longest
+    without a check-in (a client never checked in counts from intake), then client code.
+    """
+    frame = clients.copy()
+    none = len(FLAGS)
+    frame["_top"] = frame["flags"].map(lambda keys: PRIORITY[keys[0]] if keys else none)
+    frame["_count"] = frame["flags"].map(len)
+    frame["_stale"] = (
+        frame["days_since_review"].astype("float64").fillna(frame["days_in_care"].astype("float64"))
+    )
+    frame = frame.sort_values(
+        ["_top", "_count", "_stale", "display_code"], ascending=[True, False, False, True], kind="stable"
+    )
+    frame = frame.drop(columns=["_top", "_count", "_stale"]).reset_index(drop=True)
+    frame.insert(0, "attention", range(1, len(frame) + 1))
+    return frame
+
+
+def caseload_totals(clients: pd.DataFrame) -> dict[str, int]:
+    """Clients in the frame (`clients`) and, per flag key, how many clients carry it (counts)."""
+    totals = {"clients": len(clients)}
+    for key in FLAG_KEYS:
+        totals[key] = int(clients["flags"].map(lambda keys, k=key: k in keys).sum()) if len(clients) else 0
+    return totals
+
+
+def headline(totals: Mapping[str, int]) -> str:
+    """A sentence for the top of the page: "3 clients need a review, 1 is worsening."."""
+    if totals.get("clients", 0) == 0:
+        return "No clients in care."
+    parts = []
+    verbs = {
+        "review_overdue": ("needs a review", "need a review"),
+        "worsening": ("is worsening", "are worsening"),
+        "dropout": ("may have dropped out", "may have dropped out"),
+        "no_goal": ("has no goal yet", "have no goal yet"),
+        "past_target": ("is past a target date", "are past a target date"),
+        "confirm_sustaining": ("has an achieved goal to confirm", "have an achieved goal to confirm"),
+    }
+    for key in ("review_overdue", "worsening", "dropout", "no_goal", "past_target", "confirm_sustaining"):
+        n = totals.get(key, 0)
+        if n:
+            one, many = verbs[key]
+            noun = "client" if n == 1 else "clients"
+            parts.append(
+                f"{n} {noun} {one if n == 1 else many}" if not parts else f"{n} {one if n == 1 else many}"
+            )
+    if not parts:
+        return f"None of your {totals['clients']} clients has a flag today."
+    text = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    return text[0].upper() + text[1:] + "."
+
+
+def filter_caseload(
+    clients: pd.DataFrame,
+    *,
+    flags: Iterable[str] = (),
+    statuses: Iterable[str] = (),
+    life_areas: Iterable[str] = (),
+    practitioners: Iterable[str] = (),
+    search: str = "",
+) -> pd.DataFrame:
+    """The clients matching every filter given (each filter: any of its values), with the
+    attention order kept; `search` matches the client code, ignoring case."""
+    keep = pd.Series(True, index=clients.index)
+    flags, statuses, life_areas, practitioners = (
+        set(flags),
+        set(statuses),
+        set(life_areas),
+        set(practitioners),
+    )
+    if flags:
+        keep &= clients["flags"].map(lambda keys: bool(flags.intersection(keys)))
+    if statuses:
+        keep &= clients["derived_statuses"].map(lambda values: bool(statuses.intersection(values)))
+    if life_areas:
+        keep &= clients["life_areas"].map(lambda values: bool(life_areas.intersection(values)))
+    if practitioners:
+        keep &= clients["practitioner_id"].isin(practitioners)
+    if search.strip():
+        keep &= clients["display_code"].str.contains(search.strip(), case=False, regex=False)
+    return clients[keep]
