@@ -18,6 +18,7 @@ then finds the Waymark account for the e-mail the provider vouched for.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 from typing import Literal, cast
 
@@ -268,7 +269,7 @@ def verify_sign_in(db: Database, email: str, password: str, now: dt.datetime | N
     email = normalize_email(email)
     until = locked_until(db, email, now)
     if until is not None:
-        minutes = max(1, int((until - now).total_seconds() // 60) + 1)
+        minutes = max(1, math.ceil((until - now).total_seconds() / 60))
         raise TooManyAttempts(
             f"Too many failed sign-ins for this e-mail. Try again in {minutes} minute"
             f"{'s' if minutes != 1 else ''}, or ask an administrator to set a new password.",
