@@ -68,7 +68,9 @@ ordered AS (
 changes AS (
     SELECT
         *,
-        (value - baseline) / nullif(target - baseline, 0) AS progress,
+        -- At the baseline exactly, 0 (not −0 for lower-is-better goals).
+        CASE WHEN value = baseline AND target <> baseline THEN 0.0
+             ELSE (value - baseline) / nullif(target - baseline, 0) END AS progress,
         -- Positive = towards the target, in the measure's own points.
         direction * (value - previous_value) AS change,
         direction * (next_value - value) AS next_change,

@@ -1,0 +1,252 @@
+-- One goal's timeline: its lineage, lifecycle events and sessions; a client's scores.
+
+-- name: goal_chain
+-- The goals in the revision chain of $goal_id (its ancestors through revised_from_goal_id, the
+-- goal, and its descendants), in scope and started by $as_of: id, position in the chain
+-- (0 = the goal asked for; negative = earlier goals), dates, measure, scale, baseline, target.
+WITH RECURSIVE scoped_goals AS (
+    SELECT g.*
+    FROM goals g
+    JOIN clients c USING (client_id)
+    WHERE c.practitioner_id IN (SELECT unnest($scope::VARCHAR[]))
+      AND g.start_date <= $as_of
+),
+ancestors(goal_id, revised_from_goal_id, position) AS (
+    SELECT goal_id, revised_from_goal_id, 0 FROM scoped_goals WHERE goal_id = $goal_id
+    UNION ALL
+    SELECT g.goal_id, g.revised_from_goal_id, a.position - 1
+    FROM scoped_goals g
+    JOIN ancestors a ON g.goal_id = a.revised_from_goal_id
+    WHERE a.position > -50
+),
+descendants(goal_id, position) AS (
+    SELECT goal_id, 0 FROM scoped_goals WHERE goal_id = $goal_id
+    UNION ALL
+    SELECT g.goal_id, d.position + 1
+    FROM scoped_goals g
+    JOIN descendants d ON g.revised_from_goal_id = d.goal_id
+    WHERE d.position < 50
+),
+chain AS (
+    SELECT goal_id, position FROM ancestors
+    UNION
+    SELECT goal_id, position FROM descendants
+)
+SELECT
+    g.goal_id,
+    ch.position,
+    g.client_id,
+    g.description,
+    g.life_area,
+    g.measure,
+    g.scale_min,
+    g.scale_max,
+    g.higher_is_better,
+    g.baseline,
+    g.target,
+    g.start_date,
+    g.target_date,
+    g.revised_from_goal_id,
+    g.lifecycle_status
+FROM chain ch
+JOIN scoped_goals g USING (goal_id)
+ORDER BY ch.position, g.start_date, g.goal_id;
+
+-- name: lifecycle_events
+-- The lifecycle events on or before $as_of of the goals in $goal_ids (in scope), in date order,
+-- each with a label in clinicians' words (set, revised, on hold, resumed, achieved, sustaining,
+-- completed, cancelled …) and a `revision` flag for the day a goal replaced the one before it.
+WITH scoped_goals AS (
+    SELECT g.*
+    FROM goals g
+    JOIN clients c USING (client_id)
+    WHERE c.practitioner_id IN (SELECT unnest($scope::VARCHAR[]))
+      AND g.goal_id IN (SELECT unnest($goal_ids::VARCHAR[]))
+),
+recorded AS (
+    SELECT
+        e.goal_id,
+        e.event_id,
+        e.event_date,
+        e.lifecycle_status,
+        e.achievement_status,
+        e.note,
+        lag(e.lifecycle_status) OVER (PARTITION BY e.goal_id ORDER BY e.event_date, e.event_id)
+            AS previous_status
+    FROM goal_events e
+    JOIN scoped_goals g USING (goal_id)
+    WHERE e.event_date <= $as_of
+),
+labelled AS (
+    SELECT
+        goal_id,
+        event_id,
+        event_date,
+        lifecycle_status,
+        achievement_status,
+        note,
+        FALSE AS revision,
+        CASE
+            WHEN previous_status IS NULL AND lifecycle_status = 'active' THEN 'set'
+            WHEN lifecycle_status = 'active' AND previous_status = 'on-hold' THEN 'resumed'
+            WHEN lifecycle_status = 'on-hold' THEN 'on hold'
+            WHEN lifecycle_status = 'completed' THEN 'completed'
+            WHEN lifecycle_status = 'cancelled' THEN 'cancelled'
+            WHEN achievement_status IN ('achieved', 'sustaining', 'not-achieved', 'not-attainable')
+                THEN replace(achievement_status, '-', ' ')
+            WHEN lifecycle_status = 'active' AND previous_status = 'active' THEN 'reviewed'
+            ELSE replace(lifecycle_status, '-', ' ')
+        END AS label
+    FROM recorded
+),
+revisions AS (
+    -- A revised goal's start is the revision point of the chain.
+    SELECT
+        g.goal_id,
+        'revision-' || g.goal_id AS event_id,
+        g.start_date AS event_date,
+        'active' AS lifecycle_status,
+        NULL::VARCHAR AS achievement_status,
+        'revised from an earlier goal' AS note,
+        TRUE AS revision,
+        'revised' AS label
+    FROM scoped_goals g
+    WHERE g.revised_from_goal_id IS NOT NULL AND g.start_date <= $as_of
+)
+SELECT *
+FROM (
+    -- On a revision day the new goal's own "set" event is the same moment: keep "revised".
+    SELECT l.* FROM labelled l
+    WHERE NOT (l.label = 'set' AND EXISTS (
+        SELECT 1 FROM revisions r WHERE r.goal_id = l.goal_id AND r.event_date = l.event_date))
+    UNION ALL
+    SELECT * FROM revisions
+)
+ORDER BY event_date, revision DESC, event_id;
+
+-- name: goal_sessions
+-- The client's attended sessions while the goal $goal_id (in scope) was active, from its start
+-- to $as_of: session id, date, kind, and whether a check-in of this goal was taken at it (by
+-- session id, or dated the same day).
+WITH goal AS (
+    SELECT g.goal_id, g.client_id, g.start_date, g.lifecycle_status
+    FROM goals g
+    JOIN clients c USING (client_id)
+    WHERE c.practitioner_id IN (SELECT unnest($scope::VARCHAR[]))
+      AND g.goal_id = $goal_id
+),
+attended AS (
+    SELECT s.session_id, s.session_date, s.kind, g.goal_id, g.lifecycle_status AS current_status
+    FROM sessions s
+    JOIN goal g USING (client_id)
+    WHERE s.attended AND s.session_date BETWEEN g.start_date AND $as_of
+),
+events AS (
+    SELECT e.goal_id, e.event_date, e.lifecycle_status
+    FROM goal_events e
+    WHERE e.goal_id = $goal_id
+),
+with_status AS (
+    -- The lifecycle status in force on the session's day: the last event on or before it.
+    SELECT a.*, e.lifecycle_status AS status_then
+    FROM attended a
+    ASOF LEFT JOIN events e ON a.goal_id = e.goal_id AND a.session_date >= e.event_date
+),
+checked AS (
+    SELECT session_id, checkin_date FROM goal_checkins WHERE goal_id = $goal_id
+)
+SELECT
+    w.session_id,
+    w.session_date,
+    w.kind,
+    EXISTS (
+        SELECT 1 FROM checked k
+        WHERE k.session_id = w.session_id OR k.checkin_date = w.session_date
+    ) AS has_checkin
+FROM with_status w
+WHERE coalesce(w.status_then, w.current_status) = 'active'
+ORDER BY w.session_date, w.session_id;
+
+-- name: gas_levels
+-- Per GAS goal of $client_id (in scope) pursued on $as_of (not superseded by a revision, not
+-- cancelled or entered in error): its latest check-in level (−2…+2) on or before $as_of.
+WITH scoped_goals AS (
+    SELECT g.*
+    FROM goals g
+    JOIN clients c USING (client_id)
+    WHERE c.practitioner_id IN (SELECT unnest($scope::VARCHAR[]))
+      AND g.client_id = $client_id
+      AND g.measure = 'gas'
+      AND g.start_date <= $as_of
+),
+status_then AS (
+    SELECT g.goal_id, coalesce(e.lifecycle_status, g.lifecycle_status) AS lifecycle_status
+    FROM scoped_goals g
+    LEFT JOIN (
+        SELECT goal_id, lifecycle_status
+        FROM goal_events
+        WHERE event_date <= $as_of AND goal_id IN (SELECT goal_id FROM scoped_goals)
+        QUALIFY row_number() OVER (PARTITION BY goal_id ORDER BY event_date DESC, event_id DESC) = 1
+    ) e USING (goal_id)
+),
+superseded AS (
+    SELECT DISTINCT revised_from_goal_id AS goal_id
+    FROM goals
+    WHERE revised_from_goal_id IS NOT NULL AND start_date <= $as_of
+),
+latest AS (
+    SELECT k.goal_id, arg_max(k.value, (k.checkin_date, k.checkin_id)) AS level,
+           max(k.checkin_date) AS checkin_date
+    FROM goal_checkins k
+    JOIN scoped_goals g USING (goal_id)
+    WHERE k.checkin_date <= $as_of
+    GROUP BY k.goal_id
+)
+SELECT g.goal_id, g.description, l.level, l.checkin_date, s.lifecycle_status
+FROM scoped_goals g
+JOIN latest l USING (goal_id)
+JOIN status_then s USING (goal_id)
+WHERE s.lifecycle_status IN ('active', 'on-hold', 'completed')
+  AND g.goal_id NOT IN (SELECT goal_id FROM superseded)
+ORDER BY g.start_date, g.goal_id;
+
+-- name: standard_scores
+-- Per standard questionnaire (PHQ-9, GAD-7) of $client_id (in scope), over all its goals on that
+-- measure: the first and the latest score on or before $as_of, with their dates and the count.
+WITH scores AS (
+    SELECT g.measure, k.checkin_date, k.checkin_id, k.value
+    FROM goal_checkins k
+    JOIN goals g USING (goal_id)
+    JOIN clients c USING (client_id)
+    WHERE c.practitioner_id IN (SELECT unnest($scope::VARCHAR[]))
+      AND g.client_id = $client_id
+      AND g.measure IN ('phq-9', 'gad-7')
+      AND k.checkin_date <= $as_of
+)
+SELECT
+    measure,
+    arg_min(value, (checkin_date, checkin_id)) AS first_score,
+    min(checkin_date) AS first_date,
+    arg_max(value, (checkin_date, checkin_id)) AS latest_score,
+    max(checkin_date) AS latest_date,
+    count(*) AS n_scores
+FROM scores
+GROUP BY measure
+ORDER BY measure;
+
+-- name: clients_in_scope
+-- Every client in scope: id, pseudonymous display code, intake and discharge dates, and the
+-- count of goals started by $as_of (real names are never returned).
+SELECT
+    c.client_id,
+    c.display_code,
+    c.practitioner_id,
+    c.intake_date,
+    c.discharge_date,
+    count(g.goal_id) AS n_goals
+FROM clients c
+LEFT JOIN goals g ON g.client_id = c.client_id AND g.start_date <= $as_of
+WHERE c.practitioner_id IN (SELECT unnest($scope::VARCHAR[]))
+  AND c.intake_date <= $as_of
+GROUP BY ALL
+ORDER BY c.display_code;

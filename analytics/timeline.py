@@ -1,0 +1,255 @@
+"""One goal's timeline and one client's goals and scores.
+
+Every function takes the viewer's scope; a client or goal outside it gives an empty result,
+and the page then says access is not allowed. Rules and sources: docs/progress.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Sequence
+
+import pandas as pd
+
+from analytics.db import Database
+from analytics.progress import checkin_points, goal_status_summary
+from analytics.scope import Scope
+
+# Lifecycle order for "active goals first".
+LIFECYCLE_ORDER = {
+    "active": 0,
+    "on-hold": 1,
+    "accepted": 2,
+    "planned": 3,
+    "proposed": 4,
+    "completed": 5,
+    "cancelled": 6,
+    "rejected": 7,
+    "entered-in-error": 8,
+}
+
+# Severity bands, inclusive upper bounds. PHQ-9: Kroenke, Spitzer & Williams (2001), "The PHQ-9:
+# validity of a brief depression severity measure", J Gen Intern Med 16(9), 606–613.
+# GAD-7: Spitzer, Kroenke, Williams & Löwe (2006), "A brief measure for assessing generalized
+# anxiety disorder: the GAD-7", Arch Intern Med 166(10), 1092–1097.
+SEVERITY_BANDS: dict[str, tuple[tuple[float, str], ...]] = {
+    "phq-9": ((4, "minimal"), (9, "mild"), (14, "moderate"), (19, "moderately severe"), (27, "severe")),
+    "gad-7": ((4, "minimal"), (9, "mild"), (14, "moderate"), (21, "severe")),
+}
+
+# Jacobson & Truax (1991) reliable change: RCI = (x2 − x1) / S_diff, S_diff = √2 · SD · √(1 − r).
+# r: test–retest reliability from the validation studies (PHQ-9 0.84 over 48 hours, Kroenke et
+# al. 2001; GAD-7 ICC 0.83 over one week, Spitzer et al. 2006). SD: the spread that makes the
+# 95% criterion (|RCI| ≥ 1.96) equal IAPT's published reliable-change thresholds (PHQ-9 6 points,
+# GAD-7 4 points; NCCMH, The IAPT Manual, 2018), so that "reliable change" here means what it
+# means in IAPT reports and agrees with the sudden-gain thresholds. See docs/progress.md.
+RELIABILITY = {"phq-9": 0.84, "gad-7": 0.83}
+IAPT_RELIABLE_CHANGE = {"phq-9": 6.0, "gad-7": 4.0}
+Z_95 = 1.96
+REFERENCE_SD = {
+    m: IAPT_RELIABLE_CHANGE[m] / (Z_95 * math.sqrt(2) * math.sqrt(1 - RELIABILITY[m])) for m in RELIABILITY
+}
+
+GAS_RHO = 0.3  # Kiresuk & Sherman (1968): the usual assumed intercorrelation of goal scores
+
+
+def severity_band(measure: str, score: float) -> str | None:
+    """The severity band of a PHQ-9 (Kroenke 2001) or GAD-7 (Spitzer 2006) total score."""
+    for upper, band in SEVERITY_BANDS.get(measure, ()):
+        if score <= upper:
+            return band
+    return None
+
+
+def reliable_change_index(measure: str, first: float, latest: float) -> float:
+    """Jacobson & Truax (1991) RCI of latest − first, in units of S_diff (negative = fewer
+    symptoms on PHQ-9/GAD-7)."""
+    s_diff = math.sqrt(2) * REFERENCE_SD[measure] * math.sqrt(1 - RELIABILITY[measure])
+    return (latest - first) / s_diff
+
+
+def reliable_change_category(rci: float) -> str:
+    """'reliable improvement', 'reliable deterioration' or 'no reliable change' (|RCI| ≥ 1.96,
+    symptom measures: lower is better; Jacobson & Truax 1991)."""
+    # Rounded so a change exactly at the threshold is not lost to floating point.
+    rci = round(rci, 9)
+    if rci <= -Z_95:
+        return "reliable improvement"
+    if rci >= Z_95:
+        return "reliable deterioration"
+    return "no reliable change"
+
+
+def gas_t(levels: Sequence[float], weights: Sequence[float] | None = None, rho: float = GAS_RHO) -> float:
+    """GAS T-score (Kiresuk & Sherman 1968): T = 50 + 10·Σwᵢxᵢ / √((1−ρ)Σwᵢ² + ρ(Σwᵢ)²)."""
+    if not levels:
+        raise ValueError("a T-score needs at least one goal level")
+    w = list(weights) if weights is not None else [1.0] * len(levels)
+    numerator = sum(wi * xi for wi, xi in zip(w, levels, strict=True))
+    denominator = math.sqrt((1 - rho) * sum(wi * wi for wi in w) + rho * sum(w) ** 2)
+    return 50 + 10 * numerator / denominator
+
+
+def clients_in_scope(db: Database, scope: Scope, as_of: dt.date) -> pd.DataFrame:
+    """Clients in scope by `as_of`: `client_id`, `display_code`, intake/discharge dates and
+    `n_goals` (count); never real names."""
+    return db.query("timeline.clients_in_scope", {**scope.params(), "as_of": as_of})
+
+
+def client_header(db: Database, scope: Scope, client_id: str, as_of: dt.date) -> dict:
+    """The client's `display_code`, intake/discharge dates and goal count, or {} when the
+    client is not in scope."""
+    clients = clients_in_scope(db, scope, as_of)
+    match = clients[clients["client_id"] == client_id]
+    return {} if match.empty else match.iloc[0].to_dict()
+
+
+def goal_chain(db: Database, scope: Scope, goal_id: str, as_of: dt.date) -> pd.DataFrame:
+    """The revision chain of a goal (earlier goals it was revised from, itself, later revisions),
+    one row per goal with `position` (0 = this goal); empty when out of scope."""
+    frame = db.query("timeline.goal_chain", {**scope.params(), "goal_id": goal_id, "as_of": as_of})
+    for column in ("start_date", "target_date"):
+        frame[column] = pd.to_datetime(frame[column])
+    return frame
+
+
+def goal_timeline(
+    db: Database, scope: Scope, goal_id: str, as_of: dt.date, whole_chain: bool = True
+) -> pd.DataFrame:
+    """The goal's check-ins in time order (with its whole revision chain by default): `value`
+    on the goal's own scale, `progress` (0 = baseline, 1 = target, per goal), `trend_value`
+    (running median of 3), `phase` (gain, setback, plateau, sudden gain/loss — Tang & DeRubeis
+    1999 — maintaining) and `position` in the chain; empty when out of scope."""
+    chain = goal_chain(db, scope, goal_id, as_of)
+    if chain.empty:
+        return pd.DataFrame()
+    if not whole_chain:
+        chain = chain[chain["goal_id"] == goal_id]
+    points = checkin_points(db, scope, as_of, goal_ids=chain["goal_id"].tolist())
+    frame = points.merge(
+        chain[["goal_id", "position", "description", "scale_min", "scale_max"]], on="goal_id", how="left"
+    )
+    return frame.sort_values(["checkin_date", "position", "seq"]).reset_index(drop=True)
+
+
+def lifecycle_events(db: Database, scope: Scope, goal_ids: Sequence[str], as_of: dt.date) -> pd.DataFrame:
+    """Lifecycle events of the goals up to `as_of`: `event_date`, `label` (set, revised, on
+    hold, resumed, achieved, sustaining, completed, cancelled …), `revision` (bool), `note`."""
+    frame = db.query(
+        "timeline.lifecycle_events", {**scope.params(), "goal_ids": list(goal_ids), "as_of": as_of}
+    )
+    frame["event_date"] = pd.to_datetime(frame["event_date"])
+    return frame
+
+
+def goal_sessions(db: Database, scope: Scope, goal_ids: Sequence[str], as_of: dt.date) -> pd.DataFrame:
+    """Attended sessions while each goal was active (from its start to `as_of`, on-hold spells
+    left out): `goal_id`, `session_id`, `session_date`, `kind`, `has_checkin` (a check-in of
+    that goal at the session)."""
+    frames = []
+    for goal_id in goal_ids:
+        part = db.query("timeline.goal_sessions", {**scope.params(), "goal_id": goal_id, "as_of": as_of})
+        part.insert(0, "goal_id", goal_id)
+        frames.append(part)
+    if not frames:
+        return pd.DataFrame(columns=["goal_id", "session_id", "session_date", "kind", "has_checkin"])
+    frame = pd.concat(frames, ignore_index=True)
+    frame["session_date"] = pd.to_datetime(frame["session_date"])
+    frame["has_checkin"] = frame["has_checkin"].astype(bool)
+    # A session counts once for the chain: the goal active on that day.
+    return frame.drop_duplicates("session_id", keep="last").reset_index(drop=True)
+
+
+def client_goals(db: Database, scope: Scope, client_id: str, as_of: dt.date) -> pd.DataFrame:
+    """The client's goals as of `as_of`, active first: the status summary (see
+    `goal_status_summary`) plus `chain_head` (the latest goal of its revision chain) and
+    `superseded` (a later goal revised it)."""
+    frame = goal_status_summary(db, scope, as_of, client_id=client_id)
+    if frame.empty:
+        frame["chain_head"] = pd.Series(dtype=str)
+        frame["superseded"] = pd.Series(dtype=bool)
+        return frame
+    revised_by = {
+        parent: child
+        for child, parent in zip(frame["goal_id"], frame["revised_from_goal_id"], strict=True)
+        if isinstance(parent, str)
+    }
+
+    def head(goal_id: str) -> str:
+        seen = {goal_id}
+        while goal_id in revised_by and revised_by[goal_id] not in seen:
+            goal_id = revised_by[goal_id]
+            seen.add(goal_id)
+        return goal_id
+
+    frame["chain_head"] = frame["goal_id"].map(head)
+    frame["superseded"] = frame["goal_id"].isin(revised_by.keys())
+    frame["_order"] = frame["lifecycle_status"].map(LIFECYCLE_ORDER).fillna(9)
+    frame = frame.sort_values(["superseded", "_order", "start_date", "goal_id"]).drop(columns="_order")
+    return frame.reset_index(drop=True)
+
+
+def client_goal_panels(db: Database, scope: Scope, client_id: str, as_of: dt.date) -> pd.DataFrame:
+    """Every check-in of the client's goals for small multiples on a shared time axis: one
+    panel per revision chain (`panel`, titled by its latest goal, `panel_order` active first),
+    `progress` (0 = baseline, 1 = target) and the value on the goal's own scale."""
+    goals = client_goals(db, scope, client_id, as_of)
+    if goals.empty:
+        return pd.DataFrame()
+    heads = goals[~goals["superseded"]].reset_index(drop=True)
+    order = {goal_id: i for i, goal_id in enumerate(heads["goal_id"])}
+    titles = dict(zip(heads["goal_id"], heads["description"], strict=True))
+    statuses = dict(zip(heads["goal_id"], heads["derived_status"], strict=True))
+    points = checkin_points(db, scope, as_of, client_id=client_id)
+    if points.empty:
+        return points
+    points["panel_goal_id"] = points["goal_id"].map(
+        dict(zip(goals["goal_id"], goals["chain_head"], strict=True))
+    )
+    points["panel_order"] = points["panel_goal_id"].map(order)
+    points["panel"] = points["panel_goal_id"].map(titles)
+    points["panel_status"] = points["panel_goal_id"].map(statuses)
+    points["revised"] = points["goal_id"] != points["panel_goal_id"]
+    return points.sort_values(["panel_order", "checkin_date", "seq"]).reset_index(drop=True)
+
+
+def gas_t_score(db: Database, scope: Scope, client_id: str, as_of: dt.date) -> dict:
+    """The client's GAS T-score on `as_of` over their pursued GAS goals' latest levels
+    (Kiresuk & Sherman 1968, ρ = 0.3, weights 1): `t_score` (50 = expected outcome on average,
+    None without GAS check-ins), `n_goals` and `levels` (goal id → level)."""
+    levels = db.query("timeline.gas_levels", {**scope.params(), "client_id": client_id, "as_of": as_of})
+    if levels.empty:
+        return {"t_score": None, "n_goals": 0, "levels": {}}
+    return {
+        "t_score": gas_t(levels["level"].tolist()),
+        "n_goals": len(levels),
+        "levels": dict(zip(levels["goal_id"], levels["level"], strict=True)),
+    }
+
+
+def standard_scores(db: Database, scope: Scope, client_id: str, as_of: dt.date) -> pd.DataFrame:
+    """Per questionnaire (PHQ-9, GAD-7): first and latest score with dates, `severity`
+    (Kroenke 2001; Spitzer 2006), `change` (points, negative = fewer symptoms), `rci` and
+    `reliable_change` (Jacobson & Truax 1991 from the first score)."""
+    frame = db.query("timeline.standard_scores", {**scope.params(), "client_id": client_id, "as_of": as_of})
+    if frame.empty:
+        return frame.assign(first_severity=[], severity=[], change=[], rci=[], reliable_change=[])
+    frame["first_severity"] = [
+        severity_band(m, s) for m, s in zip(frame["measure"], frame["first_score"], strict=True)
+    ]
+    frame["severity"] = [
+        severity_band(m, s) for m, s in zip(frame["measure"], frame["latest_score"], strict=True)
+    ]
+    frame["change"] = frame["latest_score"] - frame["first_score"]
+    frame["rci"] = [
+        reliable_change_index(m, a, b)
+        for m, a, b in zip(frame["measure"], frame["first_score"], frame["latest_score"], strict=True)
+    ]
+    frame["reliable_change"] = [
+        reliable_change_category(r) if n > 1 else "only one score"
+        for r, n in zip(frame["rci"], frame["n_scores"], strict=True)
+    ]
+    for column in ("first_date", "latest_date"):
+        frame[column] = pd.to_datetime(frame[column])
+    return frame
