@@ -15,13 +15,16 @@ PAGES = {
     "overview": st.Page(
         "pages/overview.py", title="Clinic overview", icon=":material/insights:", url_path="overview"
     ),
+    "coping": st.Page(
+        "pages/coping.py", title="Coping skills", icon=":material/self_improvement:", url_path="coping"
+    ),
 }
 
 # Sections per role, in the order a person of that role would look.
 NAVIGATION: dict[str, dict[str, list[str]]] = {
-    "therapist": {"My work": ["overview"]},
-    "supervisor": {"Supervision": ["overview"]},
-    "admin": {"Clinic": ["overview"]},
+    "therapist": {"My work": ["overview", "coping"]},
+    "supervisor": {"Supervision": ["overview", "coping"]},
+    "admin": {"Clinic": ["overview", "coping"]},
 }
 
 try:

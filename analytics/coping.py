@@ -33,17 +33,26 @@ def weekly_practice(
     start: dt.date,
     end: dt.date,
     goal_id: str | None = None,
+    include_unlinked: bool = False,
 ) -> pd.DataFrame:
     """Per week (`week`, the Monday, every week from `start`'s to `end`'s): `logs` (count of
     skill logs dated in [start, end]), `distinct_skills` (count) and `mean_distress_drop`
     (mean SUDS points of before − after over logs with an after rating; NaN if none).
 
-    With `goal_id`, only logs linked to that goal count. SUDS: Wolpe (1969).
+    With `goal_id`, only logs linked to that goal count (and, with `include_unlinked`, logs
+    linked to no goal). SUDS: Wolpe (1969).
     """
     require_client(db, scope, client_id)
     frame = db.query(
         "coping.weekly_practice",
-        {**scope.params(), "client": client_id, "start": start, "end": end, "goal": goal_id},
+        {
+            **scope.params(),
+            "client": client_id,
+            "start": start,
+            "end": end,
+            "goal": goal_id,
+            "unlinked": bool(include_unlinked),
+        },
     )
     frame["week"] = pd.to_datetime(frame["week"])
     frame["logs"] = frame["logs"].astype("int64")
@@ -119,7 +128,8 @@ def helps_most(
 
 def client_goals(db: Database, scope: Scope, client_id: str) -> pd.DataFrame:
     """The client's goals (not entered in error): `goal_id`, `description`, `life_area`,
-    `lifecycle_status`, `start_date`, `checkins` and `linked_logs` (counts)."""
+    `lifecycle_status`, `start_date`, `measure`, `scale_min`, `scale_max`,
+    `higher_is_better`, `checkins` and `linked_logs` (counts)."""
     require_client(db, scope, client_id)
     return db.query("coping.client_goals", {**scope.params(), "client": client_id})
 

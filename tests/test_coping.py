@@ -115,16 +115,32 @@ def test_weekly_practice_counts_every_log_but_drops_only_those_with_an_after_rat
     ]
 
 
-def test_weekly_practice_for_one_goal_counts_only_logs_linked_to_it(db, clinic) -> None:
+@pytest.mark.parametrize(
+    ("include_unlinked", "last_week"),
+    [
+        # ga1 holds L1, L2, L3; L4 belongs to ga2 and L5 to no goal, so the third week is empty...
+        (False, (dt.date(2026, 3, 16), 0, 0, None)),
+        # ...unless logs linked to no goal count too: then L5 (walk, drop −5) is that week's one log.
+        (True, (dt.date(2026, 3, 16), 1, 1, -5.0)),
+    ],
+)
+def test_weekly_practice_for_one_goal_counts_only_logs_linked_to_it(
+    db, clinic, include_unlinked, last_week
+) -> None:
     build(clinic)
     frame = weekly_practice(
-        db, scope_for(db, "therapist", "p1"), "a", MAR, dt.date(2026, 3, 22), goal_id="ga1"
+        db,
+        scope_for(db, "therapist", "p1"),
+        "a",
+        MAR,
+        dt.date(2026, 3, 22),
+        goal_id="ga1",
+        include_unlinked=include_unlinked,
     )
-    # ga1 holds L1, L2, L3; L4 belongs to ga2 and L5 to no goal.
     assert as_rows(frame) == [
         (dt.date(2026, 3, 2), 3, 2, 20.0),
         (dt.date(2026, 3, 9), 0, 0, None),
-        (dt.date(2026, 3, 16), 0, 0, None),
+        last_week,
     ]
 
 

@@ -13,7 +13,8 @@ WHERE c.client_id = $client
 -- name: weekly_practice
 -- Per Monday-dated week from the week of $start to the week of $end: skill logs dated in
 -- [$start, $end], distinct skills, and the mean SUDS drop over logs with an after rating,
--- for one client in scope (and only logs linked to $goal when it is given).
+-- for one client in scope (and only logs linked to $goal when it is given, plus logs linked
+-- to no goal when $unlinked).
 WITH client_logs AS (
     SELECT
         date_trunc('week', l.logged_at)::DATE AS week,
@@ -25,7 +26,7 @@ WITH client_logs AS (
       AND c.practitioner_id IN (SELECT unnest($scope::VARCHAR[]))
       AND l.logged_at >= $start::DATE
       AND l.logged_at < $end::DATE + INTERVAL 1 DAY
-      AND ($goal::VARCHAR IS NULL OR l.goal_id = $goal::VARCHAR)
+      AND ($goal::VARCHAR IS NULL OR l.goal_id = $goal::VARCHAR OR ($unlinked AND l.goal_id IS NULL))
 ),
 weeks AS (
     SELECT unnest(generate_series(
@@ -143,13 +144,17 @@ ORDER BY help_rank NULLS LAST, uses DESC, skill;
 
 -- name: client_goals
 -- The goals of one client in scope (not entered in error): id, description, life area,
--- lifecycle status, start date, check-ins, and skill logs linked to each.
+-- lifecycle status, start date, measure and scale, check-ins, and skill logs linked to each.
 SELECT
     g.goal_id,
     g.description,
     g.life_area,
     g.lifecycle_status,
     g.start_date,
+    g.measure,
+    g.scale_min,
+    g.scale_max,
+    g.higher_is_better,
     (SELECT count(*) FROM goal_checkins k WHERE k.goal_id = g.goal_id) AS checkins,
     (SELECT count(*) FROM coping_logs l WHERE l.goal_id = g.goal_id AND l.client_id = g.client_id) AS linked_logs
 FROM goals g
