@@ -1,0 +1,2 @@
+def map_files(files, report, known, default_practitioner=None):
+    return {}
