@@ -1,0 +1,843 @@
+"""The benchmark: every analytics function the pages call, timed at a given scale against
+two references (pandas over the same data in memory, and a bare DuckDB scan, "the floor"),
+with the budgets of docs/performance.md printed beside each number.
+
+Nothing here asserts a time, and nothing is cached for the benchmark's sake: every timed
+call goes through the same gateway the pages use (`Database`, which attaches the file for a
+query and detaches after it), and the first call of each function is reported on its own as
+"cold". A function that has not landed on main is listed as absent, never given a number.
+
+Streamlit-dependent parts (page reruns through AppTest, the app's cold start, the load run)
+live in `ui/bench_pages.py`, so `analytics/` stays free of Streamlit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import inspect
+import json
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from analytics.db import Database
+from analytics.scope import Scope, scope_for
+
+SCALES: tuple[str, ...] = ("tiny", "clinic", "system")
+DEFAULT_SEED = 7
+DEFAULT_RUNS = 7
+ROOT = Path(__file__).resolve().parent.parent
+
+# Budgets in milliseconds (median of warm runs, 2 cores), from issue 8. `None` = no budget.
+PAGE_BUDGET_MS = {"clinic": 50.0}
+SYSTEM_BUDGET_MS = {"caseload_practitioner": 50.0, "goal_timeline": 30.0, "audit_system": 1500.0}
+PANDAS_SPEEDUP_BUDGET = 5.0  # DuckDB at least 5x faster than pandas, system scale
+FLOOR_RATIO_BUDGET = 4.0  # whole-system audit within 4x of the floor scan
+IMPORT_BUDGET_ROWS_PER_S = 500_000.0
+AUDIT_MONTHS = 3  # the audit period timed: the last 3 calendar months up to as-of
+
+
+# --------------------------------------------------------------------------- the database
+def sidecar(path: Path) -> Path:
+    """Where the benchmark records the scale and seed a database was built with."""
+    return path.with_name(path.name + ".bench.json")
+
+
+def _row_counts(db: Database) -> dict[str, int]:
+    row = db.query("bench.row_counts").iloc[0]
+    return {name: int(value) for name, value in row.items()}
+
+
+def _prune_to_tiny(db: Database) -> None:
+    """Keep one supervisor's team with two therapists: the clinic demo cut down so CI stays fast."""
+    team = db.query("bench.busiest_therapist")
+    keep = [str(team["practitioner_id"].iloc[0]), str(team["supervisor_id"].iloc[0])]
+    statements = [
+        "DELETE FROM coping_logs WHERE client_id NOT IN "
+        "(SELECT client_id FROM clients WHERE practitioner_id IN (SELECT unnest($keep::VARCHAR[])))",
+        "DELETE FROM goal_checkins WHERE goal_id NOT IN (SELECT goal_id FROM goals WHERE client_id IN "
+        "(SELECT client_id FROM clients WHERE practitioner_id IN (SELECT unnest($keep::VARCHAR[]))))",
+        "DELETE FROM goal_events WHERE goal_id NOT IN (SELECT goal_id FROM goals WHERE client_id IN "
+        "(SELECT client_id FROM clients WHERE practitioner_id IN (SELECT unnest($keep::VARCHAR[]))))",
+        "DELETE FROM goals WHERE client_id NOT IN "
+        "(SELECT client_id FROM clients WHERE practitioner_id IN (SELECT unnest($keep::VARCHAR[])))",
+        "DELETE FROM sessions WHERE client_id NOT IN "
+        "(SELECT client_id FROM clients WHERE practitioner_id IN (SELECT unnest($keep::VARCHAR[])))",
+        "DELETE FROM clients WHERE practitioner_id NOT IN (SELECT unnest($keep::VARCHAR[]))",
+        "DELETE FROM practitioners WHERE practitioner_id NOT IN (SELECT unnest($keep::VARCHAR[]))",
+    ]
+    with db.transaction() as cur:
+        # Keep only the two practitioners' clients, and the clients only a few of each.
+        for sql in statements:
+            cur.execute(sql, {"keep": keep})
+        cur.execute(
+            # Clients still in care first, so the caseload has rows to time.
+            "DELETE FROM clients WHERE client_id NOT IN (SELECT client_id FROM clients QUALIFY row_number() "
+            "OVER (PARTITION BY practitioner_id ORDER BY discharge_date IS NULL DESC, client_id) <= 6)"
+        )
+        for sql in (
+            "DELETE FROM coping_logs WHERE client_id NOT IN (SELECT client_id FROM clients)",
+            "DELETE FROM sessions WHERE client_id NOT IN (SELECT client_id FROM clients)",
+            "DELETE FROM goals WHERE client_id NOT IN (SELECT client_id FROM clients)",
+            "DELETE FROM goal_checkins WHERE goal_id NOT IN (SELECT goal_id FROM goals)",
+            "DELETE FROM goal_events WHERE goal_id NOT IN (SELECT goal_id FROM goals)",
+        ):
+            cur.execute(sql)
+        cur.execute(
+            "UPDATE coping_logs SET goal_id = NULL WHERE goal_id IS NOT NULL "
+            "AND goal_id NOT IN (SELECT goal_id FROM goals)"
+        )
+    db.execute_sql("CHECKPOINT")
+
+
+def _demo_scales() -> tuple[str, ...]:
+    """The scales the demo generator itself knows, read from its signature or a SCALES table."""
+    demo = importlib.import_module("analytics.demo")
+    known = getattr(demo, "SCALES", None)
+    if isinstance(known, dict | tuple | list):
+        return tuple(known)
+    return ("clinic", "system")
+
+
+@dataclass
+class BuildInfo:
+    path: str
+    scale: str
+    seed: int
+    reused: bool
+    build_seconds: float | None
+    rows: dict[str, int]
+    note: str = ""
+
+
+def prepare_database(
+    path: Path, scale: str, seed: int = DEFAULT_SEED, echo: Callable[[str], None] = print
+) -> BuildInfo:
+    """Build the demo database of `scale` at `path`, or reuse it when its sidecar records the
+    same scale and seed (the file is never trusted without the record)."""
+    if scale not in SCALES:
+        raise ValueError(f"scale must be one of {SCALES}")
+    path = Path(path)
+    record = sidecar(path)
+    if path.exists() and record.exists():
+        meta = json.loads(record.read_text())
+        if meta.get("scale") == scale and meta.get("seed") == seed:
+            db = Database(path)
+            try:
+                rows = _row_counts(db)
+            finally:
+                db.close()
+            echo(f"Reusing {path} ({scale}, seed {seed}, built in {meta.get('build_seconds')} s)")
+            return BuildInfo(
+                str(path), scale, seed, True, meta.get("build_seconds"), rows, meta.get("note", "")
+            )
+    from analytics.demo import build_demo  # absent until the demo generator lands
+
+    for leftover in (path, path.with_name(path.name + ".wal"), record):
+        leftover.unlink(missing_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    generator_scale = scale
+    note = ""
+    if scale == "tiny" and "tiny" not in _demo_scales():
+        generator_scale = "clinic"
+        note = "tiny = the clinic demo cut to one supervisor and one therapist with 6 clients each"
+    db = Database(path)
+    last = [0.0]
+
+    def progress(fraction: float, message: str) -> None:
+        if fraction - last[0] >= 0.25 or fraction >= 1.0:
+            last[0] = fraction
+            echo(f"  building {scale}: {fraction:4.0%} {message}")
+
+    try:
+        db.migrate()
+        started = time.perf_counter()
+        build_demo(db, seed=seed, scale=generator_scale, progress=progress)
+        build_seconds = time.perf_counter() - started
+        if generator_scale != scale:
+            _prune_to_tiny(db)
+        rows = _row_counts(db)
+    finally:
+        db.close()
+    record.write_text(
+        json.dumps(
+            {
+                "scale": scale,
+                "seed": seed,
+                "build_seconds": round(build_seconds, 2),
+                "rows": rows,
+                "note": note,
+            },
+            indent=2,
+        )
+    )
+    echo(f"Built {path} ({scale}, seed {seed}) in {build_seconds:.1f} s: {rows}")
+    return BuildInfo(str(path), scale, seed, False, round(build_seconds, 2), rows, note)
+
+
+# --------------------------------------------------------------------------- whom to time
+@dataclass
+class Context:
+    """Who and what the benchmark looks at: the busiest therapist, their supervisor's team,
+    everyone, and the therapist's client and goal with the most check-ins."""
+
+    db: Database
+    as_of: dt.date
+    practitioner_id: str
+    supervisor_id: str
+    client_id: str
+    goal_id: str
+    therapist: Scope
+    team: Scope
+    everyone: Scope
+
+    @property
+    def start(self) -> dt.date:
+        """The start of the period the pages show by default: 180 days before as-of."""
+        return self.as_of - dt.timedelta(days=180)
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "as_of": self.as_of.isoformat(),
+            "practitioner_id": self.practitioner_id,
+            "supervisor_id": self.supervisor_id,
+            "client_id": self.client_id,
+            "goal_id": self.goal_id,
+            "therapist_scope": len(self.therapist.practitioner_ids),
+            "team_scope": len(self.team.practitioner_ids),
+            "everyone_scope": len(self.everyone.practitioner_ids),
+        }
+
+
+def pick_context(db: Database) -> Context:
+    from analytics.overview import default_as_of
+
+    busiest = db.query("bench.busiest_therapist")
+    if busiest.empty:
+        raise ValueError("the database has no therapist with clients to benchmark")
+    practitioner = str(busiest["practitioner_id"].iloc[0])
+    supervisor = str(busiest["supervisor_id"].iloc[0])
+    client = db.query("bench.busiest_client", {"practitioner": practitioner})
+    return Context(
+        db=db,
+        as_of=default_as_of(db),
+        practitioner_id=practitioner,
+        supervisor_id=supervisor,
+        client_id=str(client["client_id"].iloc[0]),
+        goal_id=str(client["goal_id"].iloc[0]),
+        therapist=scope_for(db, "therapist", practitioner),
+        team=scope_for(db, "supervisor", supervisor),
+        everyone=scope_for(db, "admin", None),
+    )
+
+
+# --------------------------------------------------------------------------- timing
+@dataclass
+class Timing:
+    cold_ms: float
+    median_ms: float
+    min_ms: float
+    max_ms: float
+    runs: int
+
+    @classmethod
+    def of(cls, cold_s: float, warm_s: list[float]) -> Timing:
+        ms = [s * 1000.0 for s in warm_s]
+        return cls(
+            cold_ms=round(cold_s * 1000.0, 2),
+            median_ms=round(statistics.median(ms), 2),
+            min_ms=round(min(ms), 2),
+            max_ms=round(max(ms), 2),
+            runs=len(ms),
+        )
+
+
+def time_call(call: Callable[[], Any], runs: int) -> tuple[Timing, Any]:
+    """Time `call`: the first call on its own (cold, which is also the warm-up), then `runs`
+    further calls; returns the timing and the last answer."""
+    started = time.perf_counter()
+    answer = call()
+    cold = time.perf_counter() - started
+    warm: list[float] = []
+    for _ in range(max(runs, 1)):
+        started = time.perf_counter()
+        answer = call()
+        warm.append(time.perf_counter() - started)
+    return Timing.of(cold, warm), answer
+
+
+def peak_memory_mb() -> float:
+    """This process's peak resident memory so far, in MB (getrusage ru_maxrss, KB on Linux)."""
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 1)
+
+
+# --------------------------------------------------------------------------- the cases
+@dataclass
+class Case:
+    """One analytics call a page makes: which function, with which arguments, for which page."""
+
+    key: str
+    label: str
+    page: str
+    module: str
+    function: str
+    call: Callable[[Callable[..., Any], Context], Any]
+    floor: str = "scoped"  # "scoped", "all" or "coping"
+    floor_scope: str = "therapist"  # therapist, team, everyone, client, goal
+    pandas: str | None = None  # key into PANDAS_REFERENCES
+
+
+def _scope_of(ctx: Context, which: str) -> Scope:
+    return {"therapist": ctx.therapist, "team": ctx.team, "everyone": ctx.everyone}.get(which, ctx.therapist)
+
+
+def _params_for_floor(case: Case, ctx: Context) -> tuple[str, dict[str, Any]]:
+    if case.floor == "all":
+        return "bench.floor_all", {}
+    scope = (
+        ctx.team
+        if case.floor_scope == "team"
+        else ctx.everyone
+        if case.floor_scope == "everyone"
+        else ctx.therapist
+    )
+    client = ctx.client_id if case.floor_scope in ("client", "goal") else None
+    if case.floor == "coping":
+        return "bench.floor_coping", {**scope.params(), "client_id": client}
+    goal = ctx.goal_id if case.floor_scope == "goal" else None
+    return "bench.floor_scoped", {**scope.params(), "client_id": client, "goal_id": goal}
+
+
+def _kwargs_supported(fn: Callable[..., Any], **candidates: Any) -> dict[str, Any]:
+    """The keyword arguments `fn` accepts among `candidates` (owners add options over time)."""
+    accepted = inspect.signature(fn).parameters
+    return {k: v for k, v in candidates.items() if k in accepted}
+
+
+def _caseload(fn: Callable[..., Any], ctx: Context, scope: Scope) -> Any:
+    from analytics.caseload import caseload_rules
+
+    return fn(ctx.db, scope, ctx.as_of, caseload_rules(ctx.db))
+
+
+def _audit_period(ctx: Context) -> Any:
+    from analytics.audit import audit_period
+
+    return audit_period(ctx.as_of, AUDIT_MONTHS)
+
+
+# The analytics calls the pages make, with the arguments the pages pass (read from pages/*.py).
+# Keys named in SYSTEM_BUDGET_MS carry the system-scale budgets.
+CASES: tuple[Case, ...] = (
+    Case(
+        "caseload_practitioner",
+        "caseload, one practitioner",
+        "caseload",
+        "analytics.caseload",
+        "caseload",
+        lambda fn, c: _caseload(fn, c, c.therapist),
+        pandas="caseload",
+    ),
+    Case(
+        "caseload_team",
+        "caseload, one supervisor's team",
+        "caseload",
+        "analytics.caseload",
+        "caseload",
+        lambda fn, c: _caseload(fn, c, c.team),
+        floor_scope="team",
+    ),
+    Case(
+        "client_goals",
+        "client goals (status summary), one client",
+        "client",
+        "analytics.progress",
+        "goal_status_summary",
+        lambda fn, c: fn(c.db, c.therapist, c.as_of, client_id=c.client_id),
+        floor_scope="client",
+    ),
+    Case(
+        "client_points",
+        "client check-in points (small multiples)",
+        "client",
+        "analytics.progress",
+        "checkin_points",
+        lambda fn, c: fn(c.db, c.therapist, c.as_of, client_id=c.client_id),
+        floor_scope="client",
+    ),
+    Case(
+        "goal_points",
+        "goal check-in points, one goal",
+        "goal",
+        "analytics.progress",
+        "checkin_points",
+        lambda fn, c: fn(c.db, c.therapist, c.as_of, goal_ids=[c.goal_id]),
+        floor_scope="goal",
+        pandas="timeline",
+    ),
+    Case(
+        "goal_timeline",
+        "goal timeline, one goal",
+        "goal",
+        "analytics.progress",
+        "goal_timeline",
+        lambda fn, c: fn(c.db, c.therapist, c.goal_id, c.as_of),
+        floor_scope="goal",
+        pandas="timeline",
+    ),
+    Case(
+        "audit_team",
+        "follow-up audit, one team",
+        "audit",
+        "analytics.audit",
+        "practitioner_audit",
+        lambda fn, c: fn(c.db, c.team, _audit_period(c)),
+        floor_scope="team",
+    ),
+    Case(
+        "audit_system",
+        "follow-up audit, whole system",
+        "audit",
+        "analytics.audit",
+        "practitioner_audit",
+        lambda fn, c: fn(c.db, c.everyone, _audit_period(c)),
+        floor="all",
+        floor_scope="everyone",
+        pandas="audit",
+    ),
+    Case(
+        "coping_client_weekly",
+        "coping skills per client: weekly practice",
+        "coping",
+        "analytics.coping",
+        "weekly_practice",
+        lambda fn, c: fn(c.db, c.therapist, c.client_id, c.start, c.as_of),
+        floor="coping",
+        floor_scope="client",
+    ),
+    Case(
+        "coping_client_summary",
+        "coping skills per client: summary",
+        "coping",
+        "analytics.coping",
+        "client_summary",
+        lambda fn, c: fn(c.db, c.therapist, c.client_id, c.start, c.as_of),
+        floor="coping",
+        floor_scope="client",
+    ),
+    Case(
+        "coping_client_effects",
+        "coping skills per client: skill effects",
+        "coping",
+        "analytics.coping",
+        "skill_effects",
+        lambda fn, c: fn(c.db, c.therapist, c.client_id, c.start, c.as_of),
+        floor="coping",
+        floor_scope="client",
+    ),
+    Case(
+        "coping_clinic_skills",
+        "coping skills per clinic (team): skills",
+        "coping",
+        "analytics.coping",
+        "clinic_skills",
+        lambda fn, c: fn(c.db, c.team, c.start, c.as_of),
+        floor="coping",
+        floor_scope="team",
+    ),
+    Case(
+        "coping_clinic_stopped",
+        "coping skills per clinic (team): stopped practice",
+        "coping",
+        "analytics.coping",
+        "stopped_practising",
+        lambda fn, c: fn(c.db, c.team, c.as_of),
+        floor="coping",
+        floor_scope="team",
+    ),
+)
+
+
+def _cases() -> tuple[Case, ...]:
+    return CASES
+
+
+# --------------------------------------------------------------------------- running
+@dataclass
+class Row:
+    """One line of the report."""
+
+    kind: str  # analytics, floor, pandas, gateway, page, app, import, load, memory
+    key: str
+    label: str
+    page: str = ""
+    cold_ms: float | None = None
+    median_ms: float | None = None
+    min_ms: float | None = None
+    max_ms: float | None = None
+    runs: int = 0
+    budget: str = ""
+    status: str = ""  # pass / over / "" (no budget)
+    floor_ms: float | None = None
+    pandas_ms: float | None = None
+    ratio_to_floor: float | None = None
+    pandas_speedup: float | None = None
+    agree: bool | None = None
+    value: float | None = None  # rows/s for import, MB for memory, p95 for load
+    unit: str = ""
+    note: str = ""
+
+
+@dataclass
+class Report:
+    scale: str
+    machine: dict[str, Any]
+    database: dict[str, Any]
+    context: dict[str, Any] = field(default_factory=dict)
+    rows: list[Row] = field(default_factory=list)
+    absent: list[dict[str, str]] = field(default_factory=list)
+    errors: list[dict[str, str]] = field(default_factory=list)
+    started_at: str = ""
+    seconds: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["rows"] = [asdict(r) for r in self.rows]
+        return out
+
+
+def machine_info() -> dict[str, Any]:
+    """The machine the numbers were measured on."""
+    cpu = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        cpu = platform.processor()
+    memory_gb = None
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                memory_gb = round(int(line.split()[1]) / 1024 / 1024, 1)
+    except OSError:
+        pass
+    import duckdb
+
+    return {
+        "nproc": os.cpu_count(),
+        "cpu": cpu,
+        "memory_gb": memory_gb,
+        "python": platform.python_version(),
+        "duckdb": duckdb.__version__,
+        "pandas": pd.__version__,
+        "platform": platform.platform(),
+        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+        "commit": _git_commit(),
+    }
+
+
+def _git_commit() -> str:
+    try:
+        return subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, timeout=5
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return ""
+
+
+def _resolve(case: Case) -> Callable[..., Any] | str:
+    """The function a case times, or the reason it cannot be timed (not landed yet)."""
+    try:
+        module = importlib.import_module(case.module)
+    except ModuleNotFoundError as exc:
+        return f"module {case.module} is not on main ({exc.name})"
+    fn = getattr(module, case.function, None)
+    if fn is None:
+        return f"{case.module}.{case.function} does not exist"
+    return fn
+
+
+def _budget(scale: str, case: Case) -> float | None:
+    if scale == "system":
+        return SYSTEM_BUDGET_MS.get(case.key)
+    return PAGE_BUDGET_MS.get(scale)
+
+
+def run_analytics(
+    report: Report,
+    path: Path,
+    runs: int,
+    echo: Callable[[str], None] = print,
+    pandas_refs: bool = True,
+) -> dict[str, Any]:
+    """Time every case that has landed, its floor, and the pandas references; fill `report`."""
+    answers: dict[str, Any] = {}
+    db = Database(path)
+    try:
+        ctx = pick_context(db)
+        report.context = ctx.describe()
+        # The gateway's own cost: attach, one trivial query, detach.
+        timing, _ = time_call(lambda: db.scalar("SELECT 1"), runs)
+        report.rows.append(
+            Row(
+                "gateway",
+                "gateway",
+                "gateway: attach + SELECT 1 + detach",
+                **_t(timing),
+                note="paid by every analytics call",
+            )
+        )
+        floors: dict[tuple[str, str], Timing] = {}
+        for case in _cases():
+            fn = _resolve(case)
+            if isinstance(fn, str):
+                report.absent.append({"key": case.key, "label": case.label, "reason": fn})
+                echo(f"  absent: {case.label}: {fn}")
+                continue
+            # A fresh gateway per function, so "cold" is this function's first call in a new
+            # connection (file in the OS cache, DuckDB's buffers empty).
+            fresh = Database(path)
+            fresh_ctx = Context(**{**ctx.__dict__, "db": fresh})
+            try:
+                timing, answer = time_call(lambda fn=fn, c=fresh_ctx, k=case: k.call(fn, c), runs)
+            except Exception as exc:  # an owner's signature changed: report, never invent a number
+                report.errors.append(
+                    {"key": case.key, "label": case.label, "error": f"{type(exc).__name__}: {exc}"}
+                )
+                echo(f"  error: {case.label}: {type(exc).__name__}: {exc}")
+                continue
+            finally:
+                fresh.close()
+            answers[case.key] = answer
+            name, params = _params_for_floor(case, ctx)
+            floor_key = (name, json.dumps(params, sort_keys=True, default=str))
+            if floor_key not in floors:
+                floors[floor_key], _ = time_call(lambda n=name, p=params: db.query(n, p), runs)
+            floor = floors[floor_key]
+            budget = _budget(report.scale, case)
+            row = Row(
+                "analytics",
+                case.key,
+                case.label,
+                case.page,
+                **_t(timing),
+                budget=f"< {budget:g} ms" if budget else "",
+                status=("pass" if timing.median_ms < budget else "over") if budget else "",
+                floor_ms=floor.median_ms,
+                ratio_to_floor=round(timing.median_ms / floor.median_ms, 2) if floor.median_ms else None,
+                note=_size_note(answer),
+            )
+            if case.key == "audit_system" and report.scale == "system" and row.ratio_to_floor is not None:
+                within = row.ratio_to_floor <= FLOOR_RATIO_BUDGET
+                row.note = (
+                    row.note
+                    + f"; floor ratio budget <= {FLOOR_RATIO_BUDGET:g}x: "
+                    + ("pass" if within else "over")
+                ).lstrip("; ")
+            report.rows.append(row)
+            echo(_line(row))
+        for (name, params), floor in floors.items():
+            report.rows.append(Row("floor", name, f"floor {name.split('.')[1]} {params}", **_t(floor)))
+        if pandas_refs:
+            from analytics import bench_pandas
+
+            bench_pandas.run_references(report, db, ctx, answers, runs, echo)
+    finally:
+        db.close()
+    report.rows.append(
+        Row(
+            "memory",
+            "peak_rss_analytics",
+            "peak memory (after analytics + pandas)",
+            value=peak_memory_mb(),
+            unit="MB",
+        )
+    )
+    return answers
+
+
+def _t(t: Timing) -> dict[str, Any]:
+    return {
+        "cold_ms": t.cold_ms,
+        "median_ms": t.median_ms,
+        "min_ms": t.min_ms,
+        "max_ms": t.max_ms,
+        "runs": t.runs,
+    }
+
+
+def _size_note(answer: Any) -> str:
+    if isinstance(answer, pd.DataFrame):
+        return f"{len(answer)} rows"
+    if isinstance(answer, dict):
+        frames = {k: len(v) for k, v in answer.items() if isinstance(v, pd.DataFrame)}
+        return ", ".join(f"{k} {n} rows" for k, n in frames.items()) or f"{len(answer)} keys"
+    if isinstance(answer, list | tuple):
+        return f"{len(answer)} items"
+    return type(answer).__name__
+
+
+def _line(row: Row) -> str:
+    def ms(v: float | None) -> str:
+        return "—" if v is None else f"{v:,.1f}"
+
+    parts = [
+        f"{row.label[:46]:<46}",
+        f"{ms(row.cold_ms):>9}",
+        f"{ms(row.median_ms):>9}",
+        f"{ms(row.min_ms):>9}",
+        f"{ms(row.max_ms):>9}",
+        f"{row.budget:>10}",
+        f"{row.status:>5}",
+    ]
+    extra = []
+    if row.ratio_to_floor is not None:
+        extra.append(f"{row.ratio_to_floor:g}x floor")
+    if row.pandas_speedup is not None:
+        extra.append(f"pandas/duckdb {row.pandas_speedup:g}x")
+    if row.agree is not None:
+        extra.append("answers agree" if row.agree else "ANSWERS DIFFER")
+    if row.value is not None:
+        extra.append(f"{row.value:,.1f} {row.unit}")
+    if row.note:
+        extra.append(row.note)
+    return " ".join(parts) + ("  " + "; ".join(extra) if extra else "")
+
+
+def format_table(report: Report) -> str:
+    """The report as a readable table (milliseconds unless a unit is given)."""
+    head = (
+        f"{'what':<46} {'cold':>9} {'median':>9} {'min':>9} {'max':>9} {'budget':>10} {'':>5}  notes\n"
+        + "-" * 110
+    )
+    out = [
+        f"Waymark benchmark, scale {report.scale}: {report.database.get('rows')}",
+        f"Machine: {report.machine.get('nproc')} cores, {report.machine.get('cpu')}, "
+        f"{report.machine.get('memory_gb')} GB; DuckDB {report.machine.get('duckdb')}, pandas {report.machine.get('pandas')}; "
+        f"load average {report.machine.get('load_average_at_start')} at start, "
+        f"{report.machine.get('load_average_at_end')} at end (other work on the machine slows every number)",
+        f"Timed for: {report.context}",
+        "",
+        head,
+    ]
+    order = ["gateway", "analytics", "floor", "pandas", "page", "app", "import", "load", "memory"]
+    for kind in order:
+        rows = [r for r in report.rows if r.kind == kind]
+        if rows:
+            out.append(f"[{kind}]")
+            out.extend(_line(r) for r in rows)
+    if report.absent:
+        out.append("")
+        out.append("Not timed (not on main yet):")
+        out.extend(f"  - {a['label']}: {a['reason']}" for a in report.absent)
+    if report.errors:
+        out.append("")
+        out.append("Errors (no number reported):")
+        out.extend(f"  - {e['label']}: {e['error']}" for e in report.errors)
+    return "\n".join(out)
+
+
+# --------------------------------------------------------------------------- CSV import
+def run_import(report: Report, path: Path, rows_wanted: int, echo: Callable[[str], None] = print) -> None:
+    """Time a CSV import of check-ins, validation included, into a copy of the database."""
+    from analytics import bench_import
+
+    bench_import.run(report, path, rows_wanted, echo)
+
+
+def temporary_copy(path: Path) -> Path:
+    """A copy of the database file in a fresh temporary folder (the benchmark never writes to
+    the database it times)."""
+    folder = Path(tempfile.mkdtemp(prefix="waymark-bench-"))
+    target = folder / path.name
+    shutil.copyfile(path, target)
+    return target
+
+
+# --------------------------------------------------------------------------- the whole run
+def run_benchmark(
+    path: Path,
+    scale: str,
+    *,
+    seed: int = DEFAULT_SEED,
+    runs: int = DEFAULT_RUNS,
+    parts: set[str] | None = None,
+    load: bool = False,
+    sessions: int = 20,
+    import_rows: int | None = None,
+    echo: Callable[[str], None] = print,
+) -> Report:
+    """Build or reuse the database, then run the requested parts; never raises for a part
+    that has not landed (it is listed as absent instead)."""
+    parts = parts if parts is not None else {"analytics", "pages", "app", "import"}
+    started = time.perf_counter()
+    report = Report(
+        scale=scale, machine=machine_info(), database={}, started_at=dt.datetime.now(dt.UTC).isoformat()
+    )
+    try:
+        info = prepare_database(Path(path), scale, seed, echo)
+    except ModuleNotFoundError as exc:
+        report.absent.append(
+            {"key": "demo", "label": "demo database", "reason": f"{exc.name} is not on main"}
+        )
+        report.seconds = round(time.perf_counter() - started, 1)
+        return report
+    report.database = asdict(info)
+    report.rows.append(
+        Row("memory", "peak_rss_build", "peak memory (after build/reuse)", value=peak_memory_mb(), unit="MB")
+    )
+    echo(f"Timing analytics ({runs} runs after a cold first call)")
+    if "analytics" in parts:
+        run_analytics(report, Path(path), runs, echo)
+    else:  # pages and load still need to know whom to look at
+        db = Database(path)
+        try:
+            report.context = pick_context(db).describe()
+        finally:
+            db.close()
+    needs_streamlit = {"pages", "app"} & parts or load
+    if needs_streamlit:
+        from ui import bench_pages  # Streamlit lives outside analytics/
+
+        if "pages" in parts:
+            echo("Timing page reruns through AppTest")
+            bench_pages.run_pages(report, Path(path), runs, echo)
+        if "app" in parts:
+            echo("Timing the app's cold start")
+            bench_pages.run_cold_start(report, Path(path), echo)
+    if "import" in parts:
+        echo("Timing CSV import of check-ins")
+        wanted = import_rows or {"tiny": 20_000, "clinic": 200_000, "system": 2_000_000}[scale]
+        run_import(report, Path(path), wanted, echo)
+    if load:
+        echo(f"Load run: {sessions} simultaneous sessions")
+        from ui import bench_pages
+
+        copy = temporary_copy(Path(path))
+        try:
+            from analytics import bench_import
+
+            importer = bench_import.load_importer(copy, report)
+            bench_pages.run_load(report, copy, sessions=sessions, importer=importer, echo=echo)
+        finally:
+            shutil.rmtree(copy.parent, ignore_errors=True)
+    report.rows.append(
+        Row("memory", "peak_rss", "peak memory (whole run)", value=peak_memory_mb(), unit="MB")
+    )
+    report.machine["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
+    report.seconds = round(time.perf_counter() - started, 1)
+    return report
