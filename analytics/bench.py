@@ -198,6 +198,7 @@ class Context:
     practitioner_id: str
     supervisor_id: str
     client_id: str
+    display_code: str
     goal_id: str
     therapist: Scope
     team: Scope
@@ -205,8 +206,10 @@ class Context:
 
     @property
     def start(self) -> dt.date:
-        """The start of the period the pages show by default: 180 days before as-of."""
-        return self.as_of - dt.timedelta(days=180)
+        """The start of the coping page's default period: whole weeks from Monday, the last 12
+        weeks ending with the week of as-of (pages/coping.py)."""
+        monday = self.as_of - dt.timedelta(days=self.as_of.weekday())
+        return monday - dt.timedelta(weeks=11)
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -214,6 +217,7 @@ class Context:
             "practitioner_id": self.practitioner_id,
             "supervisor_id": self.supervisor_id,
             "client_id": self.client_id,
+            "display_code": self.display_code,
             "goal_id": self.goal_id,
             "therapist_scope": len(self.therapist.practitioner_ids),
             "team_scope": len(self.team.practitioner_ids),
@@ -236,6 +240,7 @@ def pick_context(db: Database) -> Context:
         practitioner_id=practitioner,
         supervisor_id=supervisor,
         client_id=str(client["client_id"].iloc[0]),
+        display_code=str(client["display_code"].iloc[0]),
         goal_id=str(client["goal_id"].iloc[0]),
         therapist=scope_for(db, "therapist", practitioner),
         team=scope_for(db, "supervisor", supervisor),
@@ -296,7 +301,8 @@ class Case:
     call: Callable[[Callable[..., Any], Context], Any]
     floor: str = "scoped"  # "scoped", "all" or "coping"
     floor_scope: str = "therapist"  # therapist, team, everyone, client, goal
-    pandas: str | None = None  # key into PANDAS_REFERENCES
+    pandas: str | None = None  # which pandas reference answers the same question
+    view: str = ""  # the page's view (whose, which tab): calls of one view add up to a page total
 
 
 def _scope_of(ctx: Context, which: str) -> Scope:
@@ -326,10 +332,10 @@ def _kwargs_supported(fn: Callable[..., Any], **candidates: Any) -> dict[str, An
     return {k: v for k, v in candidates.items() if k in accepted}
 
 
-def _caseload(fn: Callable[..., Any], ctx: Context, scope: Scope) -> Any:
+def _rules(ctx: Context) -> Any:
     from analytics.caseload import caseload_rules
 
-    return fn(ctx.db, scope, ctx.as_of, caseload_rules(ctx.db))
+    return caseload_rules(ctx.db)
 
 
 def _audit_period(ctx: Context) -> Any:
@@ -338,78 +344,126 @@ def _audit_period(ctx: Context) -> Any:
     return audit_period(ctx.as_of, AUDIT_MONTHS)
 
 
-# The analytics calls the pages make, with the arguments the pages pass (read from pages/*.py).
+def _case(
+    key: str, label: str, page: str, view: str, module: str, function: str, call: Any, **kw: Any
+) -> Case:
+    return Case(key, label, page, module, function, call, view=view, **kw)
+
+
+# The analytics calls each page makes on its default view, with the arguments the page passes
+# (read from pages/*.py; the rules and settings a page loads first are timed as calls too).
 # Keys named in SYSTEM_BUDGET_MS carry the system-scale budgets.
 CASES: tuple[Case, ...] = (
-    Case(
+    # pages/caseload.py: rules, then caseload and caseload_goals for the viewer's scope.
+    _case(
+        "caseload_rules",
+        "caseload rules (settings)",
+        "caseload",
+        "therapist",
+        "analytics.caseload",
+        "caseload_rules",
+        lambda fn, c: fn(c.db),
+        floor_scope="therapist",
+    ),
+    _case(
         "caseload_practitioner",
         "caseload, one practitioner",
         "caseload",
+        "therapist",
         "analytics.caseload",
         "caseload",
-        lambda fn, c: _caseload(fn, c, c.therapist),
+        lambda fn, c: fn(c.db, c.therapist, c.as_of, _rules(c)),
         pandas="caseload",
     ),
-    Case(
+    _case(
+        "caseload_goals_practitioner",
+        "caseload goals, one practitioner",
+        "caseload",
+        "therapist",
+        "analytics.caseload",
+        "caseload_goals",
+        lambda fn, c: fn(c.db, c.therapist, c.as_of, _rules(c)),
+    ),
+    _case(
         "caseload_team",
         "caseload, one supervisor's team",
         "caseload",
+        "supervisor",
         "analytics.caseload",
         "caseload",
-        lambda fn, c: _caseload(fn, c, c.team),
+        lambda fn, c: fn(c.db, c.team, c.as_of, _rules(c)),
         floor_scope="team",
     ),
-    Case(
+    _case(
+        "caseload_goals_team",
+        "caseload goals, one supervisor's team",
+        "caseload",
+        "supervisor",
+        "analytics.caseload",
+        "caseload_goals",
+        lambda fn, c: fn(c.db, c.team, c.as_of, _rules(c)),
+        floor_scope="team",
+    ),
+    # the client page: every goal of one client.
+    _case(
         "client_goals",
         "client goals (status summary), one client",
         "client",
+        "therapist",
         "analytics.progress",
         "goal_status_summary",
         lambda fn, c: fn(c.db, c.therapist, c.as_of, client_id=c.client_id),
         floor_scope="client",
     ),
-    Case(
+    _case(
         "client_points",
         "client check-in points (small multiples)",
         "client",
+        "therapist",
         "analytics.progress",
         "checkin_points",
         lambda fn, c: fn(c.db, c.therapist, c.as_of, client_id=c.client_id),
         floor_scope="client",
     ),
-    Case(
+    # the goal timeline.
+    _case(
         "goal_points",
         "goal check-in points, one goal",
         "goal",
+        "therapist",
         "analytics.progress",
         "checkin_points",
         lambda fn, c: fn(c.db, c.therapist, c.as_of, goal_ids=[c.goal_id]),
         floor_scope="goal",
         pandas="timeline",
     ),
-    Case(
+    _case(
         "goal_timeline",
         "goal timeline, one goal",
         "goal",
+        "therapist",
         "analytics.progress",
         "goal_timeline",
         lambda fn, c: fn(c.db, c.therapist, c.goal_id, c.as_of),
         floor_scope="goal",
         pandas="timeline",
     ),
-    Case(
+    # the follow-up audit: the default period for a supervisor's team and for an admin.
+    _case(
         "audit_team",
         "follow-up audit, one team",
         "audit",
+        "supervisor",
         "analytics.audit",
         "practitioner_audit",
         lambda fn, c: fn(c.db, c.team, _audit_period(c)),
         floor_scope="team",
     ),
-    Case(
+    _case(
         "audit_system",
         "follow-up audit, whole system",
         "audit",
+        "admin",
         "analytics.audit",
         "practitioner_audit",
         lambda fn, c: fn(c.db, c.everyone, _audit_period(c)),
@@ -417,55 +471,160 @@ CASES: tuple[Case, ...] = (
         floor_scope="everyone",
         pandas="audit",
     ),
-    Case(
-        "coping_client_weekly",
-        "coping skills per client: weekly practice",
+    # pages/coping.py, client view (12 weeks, min 3 rated uses, unlinked logs counted).
+    _case(
+        "coping_clients",
+        "coping: clients in scope",
         "coping",
+        "client view",
         "analytics.coping",
-        "weekly_practice",
-        lambda fn, c: fn(c.db, c.therapist, c.client_id, c.start, c.as_of),
+        "coping_clients",
+        lambda fn, c: fn(c.db, c.therapist, c.as_of),
         floor="coping",
-        floor_scope="client",
     ),
-    Case(
+    _case(
         "coping_client_summary",
-        "coping skills per client: summary",
+        "coping per client: summary",
         "coping",
+        "client view",
         "analytics.coping",
         "client_summary",
         lambda fn, c: fn(c.db, c.therapist, c.client_id, c.start, c.as_of),
         floor="coping",
         floor_scope="client",
     ),
-    Case(
-        "coping_client_effects",
-        "coping skills per client: skill effects",
+    _case(
+        "coping_client_weekly",
+        "coping per client: weekly practice",
         "coping",
+        "client view",
         "analytics.coping",
-        "skill_effects",
+        "weekly_practice",
         lambda fn, c: fn(c.db, c.therapist, c.client_id, c.start, c.as_of),
         floor="coping",
         floor_scope="client",
     ),
-    Case(
-        "coping_clinic_skills",
-        "coping skills per clinic (team): skills",
+    _case(
+        "coping_client_effects",
+        "coping per client: skill effects",
         "coping",
+        "client view",
         "analytics.coping",
-        "clinic_skills",
+        "skill_effects",
+        lambda fn, c: fn(c.db, c.therapist, c.client_id, c.start, c.as_of, 3),
+        floor="coping",
+        floor_scope="client",
+    ),
+    _case(
+        "coping_client_goals",
+        "coping per client: goals",
+        "coping",
+        "client view",
+        "analytics.coping",
+        "client_goals",
+        lambda fn, c: fn(c.db, c.therapist, c.client_id),
+        floor_scope="client",
+    ),
+    _case(
+        "coping_between_checkins",
+        "coping per client: practice between check-ins",
+        "coping",
+        "client view",
+        "analytics.coping",
+        "practice_between_checkins",
+        lambda fn, c: fn(c.db, c.therapist, c.client_id, c.goal_id, c.start, c.as_of, True),
+        floor="coping",
+        floor_scope="client",
+    ),
+    _case(
+        "coping_goal_weekly",
+        "coping per client: weekly practice for a goal",
+        "coping",
+        "client view",
+        "analytics.coping",
+        "weekly_practice",
+        lambda fn, c: fn(c.db, c.therapist, c.client_id, c.start, c.as_of, c.goal_id, True),
+        floor="coping",
+        floor_scope="client",
+    ),
+    _case(
+        "coping_association",
+        "coping per client: practice and progress",
+        "coping",
+        "client view",
+        "analytics.coping",
+        "practice_progress_association",
+        lambda fn, c: fn(c.db, c.therapist, c.client_id, c.goal_id, c.start, c.as_of, True),
+        floor="coping",
+        floor_scope="client",
+    ),
+    # pages/coping.py, clinic view for a supervisor's team (min 5 rated uses, 4 weeks).
+    _case(
+        "coping_life_areas",
+        "coping per clinic: practice by life area",
+        "coping",
+        "clinic view (team)",
+        "analytics.coping",
+        "life_area_practice",
         lambda fn, c: fn(c.db, c.team, c.start, c.as_of),
         floor="coping",
         floor_scope="team",
     ),
-    Case(
-        "coping_clinic_stopped",
-        "coping skills per clinic (team): stopped practice",
+    _case(
+        "coping_clinic_skills",
+        "coping per clinic: skills",
         "coping",
+        "clinic view (team)",
         "analytics.coping",
-        "stopped_practising",
-        lambda fn, c: fn(c.db, c.team, c.as_of),
+        "clinic_skills",
+        lambda fn, c: fn(c.db, c.team, c.start, c.as_of, None, 5),
         floor="coping",
         floor_scope="team",
+    ),
+    _case(
+        "coping_clinic_stopped",
+        "coping per clinic: stopped practice",
+        "coping",
+        "clinic view (team)",
+        "analytics.coping",
+        "stopped_practising",
+        lambda fn, c: fn(c.db, c.team, c.as_of, 4),
+        floor="coping",
+        floor_scope="team",
+    ),
+    # pages/coping.py, clinic view for an admin: the whole system.
+    _case(
+        "coping_life_areas_all",
+        "coping per clinic: practice by life area, all",
+        "coping",
+        "clinic view (all)",
+        "analytics.coping",
+        "life_area_practice",
+        lambda fn, c: fn(c.db, c.everyone, c.start, c.as_of),
+        floor="coping",
+        floor_scope="everyone",
+    ),
+    _case(
+        "coping_clinic_skills_all",
+        "coping per clinic: skills, all",
+        "coping",
+        "clinic view (all)",
+        "analytics.coping",
+        "clinic_skills",
+        lambda fn, c: fn(c.db, c.everyone, c.start, c.as_of, None, 5),
+        floor="coping",
+        floor_scope="everyone",
+    ),
+    _case(
+        "coping_clinic_stopped_all",
+        "coping per clinic: stopped practice, all",
+        "coping",
+        "clinic view (all)",
+        "analytics.coping",
+        "stopped_practising",
+        lambda fn, c: fn(c.db, c.everyone, c.as_of, 4),
+        floor="coping",
+        floor_scope="everyone",
     ),
 )
 
@@ -633,7 +792,7 @@ def run_analytics(
                 "analytics",
                 case.key,
                 case.label,
-                case.page,
+                f"{case.page} · {case.view}" if case.view else case.page,
                 **_t(timing),
                 budget=f"< {budget:g} ms" if budget else "",
                 status=("pass" if timing.median_ms < budget else "over") if budget else "",
@@ -650,6 +809,7 @@ def run_analytics(
                 ).lstrip("; ")
             report.rows.append(row)
             echo(_line(row))
+        _page_totals(report)
         for (name, params), floor in floors.items():
             report.rows.append(Row("floor", name, f"floor {name.split('.')[1]} {params}", **_t(floor)))
         if pandas_refs:
@@ -668,6 +828,33 @@ def run_analytics(
         )
     )
     return answers
+
+
+def _page_totals(report: Report) -> None:
+    """Per page view, the sum of its analytics calls (what one uncached page run spends in
+    analytics); the clinic budget applies to these totals as well as to each call."""
+    views: dict[str, list[Row]] = {}
+    for row in report.rows:
+        if row.kind == "analytics":
+            views.setdefault(row.page, []).append(row)
+    budget = PAGE_BUDGET_MS.get(report.scale)
+    for view, rows in views.items():
+        cold = round(sum(r.cold_ms or 0.0 for r in rows), 2)
+        median = round(sum(r.median_ms or 0.0 for r in rows), 2)
+        report.rows.append(
+            Row(
+                "page analytics",
+                f"total {view}",
+                f"page {view}: all its analytics calls",
+                view,
+                cold_ms=cold,
+                median_ms=median,
+                runs=min(r.runs for r in rows),
+                budget=f"< {budget:g} ms" if budget else "",
+                status=("pass" if median < budget else "over") if budget else "",
+                note=f"sum of {len(rows)} calls' medians",
+            )
+        )
 
 
 def _t(t: Timing) -> dict[str, Any]:
@@ -734,7 +921,18 @@ def format_table(report: Report) -> str:
         "",
         head,
     ]
-    order = ["gateway", "analytics", "floor", "pandas", "page", "app", "import", "load", "memory"]
+    order = [
+        "gateway",
+        "analytics",
+        "page analytics",
+        "floor",
+        "pandas",
+        "page",
+        "app",
+        "import",
+        "load",
+        "memory",
+    ]
     for kind in order:
         rows = [r for r in report.rows if r.kind == kind]
         if rows:

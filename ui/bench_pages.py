@@ -61,11 +61,12 @@ VISITS: tuple[PageVisit, ...] = (
     PageVisit("overview", "therapist", lambda ctx: {}),
     PageVisit("overview", "admin", lambda ctx: {}),
     PageVisit("caseload", "therapist", lambda ctx: {}),
+    PageVisit("caseload", "supervisor", lambda ctx: {}),
     PageVisit("client", "therapist", lambda ctx: {"client": ctx["client_id"]}),
     PageVisit("goal", "therapist", lambda ctx: {"client": ctx["client_id"], "goal": ctx["goal_id"]}),
     PageVisit("audit", "supervisor", lambda ctx: {}),
     PageVisit("audit", "admin", lambda ctx: {}),
-    PageVisit("coping", "therapist", lambda ctx: {"client": ctx["client_id"]}),
+    PageVisit("coping", "therapist", lambda ctx: {"client": ctx["display_code"]}),
     PageVisit("coping", "supervisor", lambda ctx: {"view": "clinic"}),
 )
 

@@ -73,12 +73,12 @@ LIMIT 1;
 
 -- name: busiest_client
 -- The client of $practitioner with the most goal check-ins, and their goal with the most.
-SELECT g.client_id, g.goal_id, count(*) AS checkins
+SELECT g.client_id, c.display_code, g.goal_id, count(*) AS checkins
 FROM goal_checkins k
 JOIN goals g USING (goal_id)
 JOIN clients c USING (client_id)
 WHERE c.practitioner_id = $practitioner
-GROUP BY g.client_id, g.goal_id
+GROUP BY g.client_id, c.display_code, g.goal_id
 ORDER BY sum(count(*)) OVER (PARTITION BY g.client_id) DESC, g.client_id, checkins DESC, g.goal_id
 LIMIT 1;
 
