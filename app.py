@@ -12,6 +12,9 @@ from ui.first_run import ensure_database
 st.set_page_config(page_title="Waymark", page_icon=":material/flag:", layout="wide")
 
 PAGES = {
+    "caseload": st.Page(
+        "pages/caseload.py", title="Caseload", icon=":material/groups:", url_path="caseload"
+    ),
     "overview": st.Page(
         "pages/overview.py", title="Clinic overview", icon=":material/insights:", url_path="overview"
     ),
@@ -22,9 +25,9 @@ PAGES = {
 
 # Sections per role, in the order a person of that role would look.
 NAVIGATION: dict[str, dict[str, list[str]]] = {
-    "therapist": {"My work": ["overview", "coping"]},
-    "supervisor": {"Supervision": ["overview", "coping"]},
-    "admin": {"Clinic": ["overview", "coping"]},
+    "therapist": {"My work": ["caseload", "overview", "coping"]},
+    "supervisor": {"Supervision": ["caseload", "overview", "coping"]},
+    "admin": {"Clinic": ["caseload", "overview", "coping"]},
 }
 
 try:

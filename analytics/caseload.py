@@ -365,3 +365,19 @@ def filter_caseload(
     if search.strip():
         keep &= clients["display_code"].str.contains(search.strip(), case=False, regex=False)
     return clients[keep]
+
+
+# Orderings a viewer may choose (an allow-list: the page never sorts by a name it was sent).
+SORTS: dict[str, tuple[str, str, bool]] = {
+    "attention": ("Who needs attention first", "attention", True),
+    "review": ("Longest since a check-in", "days_since_review", False),
+    "session": ("Longest since an attended session", "days_since_session", False),
+    "code": ("Client code", "display_code", True),
+}
+
+
+def sort_caseload(clients: pd.DataFrame, by: str) -> pd.DataFrame:
+    """The clients in the order `by` (a key of SORTS); never-reviewed clients count as the
+    longest since a check-in; ties keep the attention order."""
+    _, column, ascending = SORTS[by]
+    return clients.sort_values(column, ascending=ascending, na_position="first", kind="stable")
