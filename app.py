@@ -6,6 +6,7 @@ import streamlit as st
 
 from analytics.errors import WaymarkError
 from ui.auth import account_sidebar, sign_in_gate
+from ui.viewer import allow_pages
 from ui.data import get_database
 from ui.first_run import ensure_database
 
@@ -21,13 +22,16 @@ PAGES = {
     "coping": st.Page(
         "pages/coping.py", title="Coping skills", icon=":material/self_improvement:", url_path="coping"
     ),
+    "audit": st.Page(
+        "pages/audit.py", title="Follow-up audit", icon=":material/fact_check:", url_path="audit"
+    ),
 }
 
 # Sections per role, in the order a person of that role would look.
 NAVIGATION: dict[str, dict[str, list[str]]] = {
     "therapist": {"My work": ["caseload", "overview", "coping"]},
-    "supervisor": {"Supervision": ["caseload", "overview", "coping"]},
-    "admin": {"Clinic": ["caseload", "overview", "coping"]},
+    "supervisor": {"Supervision": ["audit", "caseload", "overview", "coping"]},
+    "admin": {"Clinic": ["audit", "caseload", "overview", "coping"]},
 }
 
 try:
@@ -42,6 +46,8 @@ viewer = sign_in_gate()
 
 sections = {section: [PAGES[name] for name in names] for section, names in NAVIGATION[viewer.role].items()}
 page = st.navigation(sections, position="hidden")
+# Each PAGES key is its file's name in pages/, so pages can check they are on this list.
+allow_pages({name for names in NAVIGATION[viewer.role].values() for name in names})
 with st.sidebar:
     for section, pages in sections.items():
         st.caption(section)
