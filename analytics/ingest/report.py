@@ -38,12 +38,19 @@ class ImportReport:
     written: bool = False
     rows_read: int = 0
     seconds: float = 0.0
+    _seen: set[Problem] = field(default_factory=set, repr=False)
+
+    def add(self, problem: Problem) -> None:
+        # A FHIR Goal feeds two tables (goals, goal_events): report a broken element once.
+        if problem not in self._seen:
+            self._seen.add(problem)
+            self.problems.append(problem)
 
     def error(self, file: str, row: str, column: str, reason: str) -> None:
-        self.problems.append(Problem(file, row, column, reason, ERROR))
+        self.add(Problem(file, row, column, reason, ERROR))
 
     def warn(self, file: str, row: str, column: str, reason: str) -> None:
-        self.problems.append(Problem(file, row, column, reason, WARNING))
+        self.add(Problem(file, row, column, reason, WARNING))
 
     @property
     def errors(self) -> list[Problem]:

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 
 import duckdb
 
+from analytics.ingest.fhir import ELEMENT
 from analytics.ingest.report import ERROR, WARNING, ImportReport
 from analytics.ingest.tables import MEASURES, TABLES, Table
 
@@ -229,9 +230,12 @@ RULES = list(_rules())
 
 def validate(cur: duckdb.DuckDBPyConnection, report: ImportReport) -> None:
     """Run every rule over the staged rows and add a problem for each row that breaks it."""
-    for _table, column, severity, reason, sql in RULES:
+    for table, column, severity, reason, sql in RULES:
         for row in cur.execute(sql).fetchall():
             detail = row[2] if len(row) > 2 and row[2] else ""
             text = reason if reason.endswith(".") else f"{reason}{detail}."
             add = report.error if severity == ERROR else report.warn
-            add(row[0], str(row[1]), column, text)
+            where = str(row[1])
+            # A FHIR row is named by its resource (Goal/x): name the FHIR element too.
+            shown = ELEMENT.get(table, {}).get(column, column) if "/" in where else column
+            add(row[0], where, shown, text)
