@@ -217,6 +217,7 @@ def client_view(viewer, as_of: dt.date, start: dt.date, weeks: int) -> None:
         3,
         1,
         20,
+        where=st.columns(3)[0],
         help="A skill is ranked only once it has this many uses with both ratings; fewer say little.",
     )
     effects = load(skill_effects, viewer.scope, client_id, start, as_of, min_uses)
@@ -316,8 +317,8 @@ def practice_and_progress(viewer, client_id: str, start: dt.date, as_of: dt.date
     assoc = load(practice_progress_association, viewer.scope, client_id, goal_id, start, as_of, unlinked)
     n = assoc["intervals"]
     lines = [
-        f"Between {n} pairs of consecutive check-ins, the median practice was "
-        f"{assoc['median_rate']:.1f} skill logs a week."
+        f"Over the {n} stretch{'es' if n != 1 else ''} between consecutive check-ins, the median "
+        f"practice was {assoc['median_rate']:.1f} skill logs a week."
     ]
     if assoc["more_practice_n"] and assoc["less_practice_n"]:
         lines.append(

@@ -93,7 +93,7 @@ def test_practice_beside_progress_counts_unlinked_logs_until_told_not_to(db_path
     table = at.dataframe[-1].value
     assert table["logs"].tolist() == [2, 1, 0, 1, 0]
     text = " ".join(m.value for m in at.markdown)
-    assert "Between 5 pairs of consecutive check-ins" in text and "ρ = +0.73" in text
+    assert "Over the 5 stretches between consecutive check-ins" in text and "ρ = +0.73" in text
     assert any("association, not a cause" in c.value for c in at.caption)
     at.checkbox(key="unlinked").uncheck().run()
     assert at.dataframe[-1].value["logs"].tolist() == [2, 1, 0, 0, 0]

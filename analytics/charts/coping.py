@@ -15,14 +15,32 @@ from analytics.charts import OKABE_ITO
 DROP_TITLE = "Drop in distress (SUDS points, before − after)"
 
 
-def weekly_practice_chart(weekly: pd.DataFrame, height: int = 220) -> alt.Chart:
-    """Skill logs per week as bars (weeks without practice show as gaps at zero)."""
+def _monday_axis(weeks: pd.Series, title: str | None) -> alt.Axis:
+    """An axis labelled on Mondays (Vega's own week ticks fall on Sundays), at most ~14 labels."""
+    mondays = sorted(pd.to_datetime(weeks).dropna().unique())
+    step = max(1, -(-len(mondays) // 14))
+    values = [alt.DateTime(year=m.year, month=m.month, date=m.day) for m in mondays[::step]]
+    return alt.Axis(format="%d %b", values=values, title=title, labelOverlap=True)
+
+
+def weekly_practice_chart(
+    weekly: pd.DataFrame, height: int = 220, domain: list[str] | None = None
+) -> alt.Chart:
+    """Skill logs per week as bars spanning Monday to Sunday (weeks without practice show as
+    gaps at zero)."""
+    scale = alt.Scale(domain=domain) if domain else alt.Undefined
     return (
         alt.Chart(weekly)
-        .mark_bar(color=OKABE_ITO["blue"], width={"band": 0.8})
+        # The bar runs from Monday to Sunday noon, so neighbouring weeks keep a visible gap.
+        .transform_calculate(week_end="timeOffset('hours', datum.week, 156)")
+        .mark_bar(color=OKABE_ITO["blue"])
         .encode(
-            x=alt.X("week:T", title="Week starting", timeUnit="yearmonthdate", axis=alt.Axis(format="%d %b")),
+            x=alt.X(
+                "week:T", scale=scale, axis=_monday_axis(weekly["week"], None if domain else "Week starting")
+            ),
+            x2="week_end:T",
             y=alt.Y("logs:Q", title="Skill logs", axis=alt.Axis(tickMinStep=1)),
+            y2=alt.datum(0),
             tooltip=[
                 alt.Tooltip("week:T", title="Week starting", format="%d %B %Y"),
                 alt.Tooltip("logs:Q", title="Skill logs"),
@@ -108,9 +126,7 @@ def practice_beside_progress_chart(
     start = weekly["week"].min()
     end = weekly["week"].max() + pd.Timedelta(days=6)
     domain = [start.isoformat(), end.isoformat()]
-    practice = weekly_practice_chart(weekly, height=150).encode(
-        x=alt.X("week:T", title=None, scale=alt.Scale(domain=domain), axis=alt.Axis(format="%d %b"))
-    )
+    practice = weekly_practice_chart(weekly, height=150, domain=domain)
     points = pd.concat(
         [
             intervals[["from_date", "from_value"]].head(1).set_axis(["date", "value"], axis=1),
@@ -122,7 +138,9 @@ def practice_beside_progress_chart(
         alt.Chart(points)
         .mark_line(point=alt.OverlayMarkDef(size=60, filled=True, color=OKABE_ITO["vermillion"]))
         .encode(
-            x=alt.X("date:T", title="Date", scale=alt.Scale(domain=domain), axis=alt.Axis(format="%d %b")),
+            x=alt.X(
+                "date:T", scale=alt.Scale(domain=domain), axis=_monday_axis(weekly["week"], "Week starting")
+            ),
             y=alt.Y("value:Q", title=measure_title, scale=alt.Scale(zero=False)),
             color=alt.value(OKABE_ITO["vermillion"]),
             tooltip=[
