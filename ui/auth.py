@@ -23,7 +23,7 @@ from analytics.auth import (
 from analytics.errors import WaymarkError
 from analytics.scope import scope_for
 from ui.data import get_database
-from ui.viewer import Viewer, current_viewer
+from ui.viewer import Viewer, allow_pages, current_viewer
 
 IDLE_MINUTES_DEFAULT = 30
 _LAST_SEEN = "_auth_last_seen"
@@ -65,6 +65,8 @@ def viewer_from_account(account: Account) -> Viewer:
 def _start_session(account: Account, how: str) -> Viewer:
     viewer = viewer_from_account(account)
     st.session_state["viewer"] = viewer
+    # No page may open until app.py's router has listed this role's pages.
+    allow_pages(set())
     st.session_state[_LAST_SEEN] = time.monotonic()
     record_access(get_database(), viewer.user_id, "sign-in", "sign-in", detail=how)
     return viewer
@@ -182,6 +184,5 @@ def account_sidebar(viewer: Viewer) -> None:
     with st.sidebar:
         st.divider()
         st.caption(f"Signed in as **{viewer.display_name}** ({viewer.role})")
-        if st.button("Sign out", key="sign_out", icon=":material/logout:"):
-            sign_out()
-            st.rerun()
+        # A callback runs before the script, so the rerun it causes already sees no viewer.
+        st.button("Sign out", key="sign_out", icon=":material/logout:", on_click=sign_out)
