@@ -52,6 +52,11 @@ class Flag:
     key: str
     label: str  # the badge a therapist reads
     meaning: str  # one sentence for the legend and the docs
+    short: str = ""  # a narrower label for the totals, when the badge is long
+
+    @property
+    def total_label(self) -> str:
+        return self.short or self.label
 
 
 # The attention order: a client's most urgent flag decides their place (see docs/caseload.md).
@@ -88,6 +93,7 @@ FLAGS: tuple[Flag, ...] = (
         "confirm_sustaining",
         "Achieved: confirm it holds",
         "A goal is achieved but not yet confirmed as sustaining.",
+        "Confirm achieved",
     ),
 )
 FLAG_KEYS: tuple[str, ...] = tuple(f.key for f in FLAGS)

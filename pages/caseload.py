@@ -19,6 +19,7 @@ from analytics.caseload import (
     headline,
     sort_caseload,
 )
+from analytics.charts import OKABE_ITO
 from analytics.errors import WaymarkError
 from analytics.progress import FHIR_ACHIEVEMENT
 from analytics.settings import REGISTRY, save_settings
@@ -99,11 +100,11 @@ if clients.empty:
 
 # ---------------------------------------------------------------- totals
 totals = caseload_totals(clients)
-st.subheader(headline(totals))
+st.markdown(f"##### {headline(totals)}")
 cols = st.columns(len(FLAGS) + 1)
 cols[0].metric("Clients in care", totals["clients"])
 for col, flag in zip(cols[1:], FLAGS, strict=True):
-    col.metric(flag.label, totals[flag.key], help=flag.meaning)
+    col.metric(flag.total_label, totals[flag.key], help=flag.meaning)
 
 # ---------------------------------------------------------------- filters (kept in the URL)
 statuses = [s for s in FHIR_ACHIEVEMENT if any(s in v for v in clients["derived_statuses"])]
@@ -166,21 +167,10 @@ else:
         why=shown["reasons"].map(lambda texts: "; ".join(texts) if texts else "Nothing due"),
         link=shown["client_id"].map(lambda cid: f"client?client={quote(str(cid), safe='')}"),
     )
-    columns = [
-        "attention",
-        "display_code",
-        "badges",
-        "why",
-        "progress_series",
-        "status_mix",
-        "active_goals",
-        "last_session_date",
-        "last_checkin_date",
-        "days_since_review",
-    ]
+    columns = ["attention", "display_code", "link", "badges", "why", "progress_series", "status_mix"]
+    columns += ["days_since_review", "last_checkin_date", "last_session_date", "active_goals"]
     if team:
         columns.append("practitioner_name")
-    columns.append("link")
     event = st.dataframe(
         table[columns],
         hide_index=True,
@@ -190,18 +180,19 @@ else:
         selection_mode="single-row",
         column_config={
             "attention": st.column_config.NumberColumn(
-                "#", help="Attention order: most urgent flag first (docs/caseload.md).", width=40
+                "#", help="Attention order: most urgent flag first (docs/caseload.md).", width=40, pinned=True
             ),
-            "display_code": st.column_config.TextColumn("Client", pinned=True),
-            "badges": st.column_config.ListColumn("Flags", width="medium"),
+            "display_code": st.column_config.TextColumn("Client", pinned=True, width=70),
+            "badges": st.column_config.ListColumn("Flags", width=270),
             "why": st.column_config.TextColumn("Why", width="large"),
             "progress_series": st.column_config.LineChartColumn(
                 "Progress",
-                help="Mean progress of the client's goals at each of the last 8 check-in dates: "
-                "0 = baseline, 1 = target.",
-                y_min=-0.5,
-                y_max=1.5,
-                width="small",
+                help="Mean progress of the client's goals at each of the last 8 check-in dates, "
+                "drawn from baseline (bottom) to target (top).",
+                y_min=0,
+                y_max=1,
+                color=OKABE_ITO["blue"],
+                width=90,
             ),
             "status_mix": st.column_config.TextColumn(
                 "Goal status", help="Derived status of each active goal."
@@ -213,7 +204,9 @@ else:
                 "Days since review", help="Days since the last check-in on any goal; empty if never."
             ),
             "practitioner_name": st.column_config.TextColumn("Practitioner"),
-            "link": st.column_config.LinkColumn("Client page", display_text="Open"),
+            "link": st.column_config.LinkColumn(
+                "Client page", display_text="Open", help="The client's page, with all goals.", width=85
+            ),
         },
     )
 
@@ -270,7 +263,11 @@ else:
                     "badges": st.column_config.ListColumn("Flags"),
                     "why": st.column_config.TextColumn("Why", width="large"),
                     "progress_series": st.column_config.LineChartColumn(
-                        "Progress", help="Last 8 check-ins: 0 = baseline, 1 = target.", y_min=-0.5, y_max=1.5
+                        "Progress",
+                        help="Last 8 check-ins, drawn from baseline (bottom) to target (top).",
+                        y_min=0,
+                        y_max=1,
+                        color=OKABE_ITO["blue"],
                     ),
                     "last_checkin_date": st.column_config.DateColumn("Last check-in", format="D MMM YYYY"),
                     "sessions_since_checkin": st.column_config.NumberColumn(

@@ -31,7 +31,7 @@ def test_the_therapist_sees_totals_and_clients_in_attention_order(clinic_file, m
     at = run_page("caseload", clinic_file.path, viewer, AS_OF, monkeypatch)
     assert not at.exception
     # The counts of tests/test_caseload.py: D and R need a review, W is worsening, ...
-    assert at.subheader[0].value.startswith("2 clients need a review, 1 is worsening")
+    assert at.markdown[0].value.startswith("##### 2 clients need a review, 1 is worsening")
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Clients in care"] == "10"
     assert metrics["Possible drop-out"] == "2"
