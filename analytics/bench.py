@@ -111,6 +111,18 @@ def _demo_scales() -> tuple[str, ...]:
     return ("clinic", "system")
 
 
+def _generator_digest() -> str:
+    """A digest of the demo generator's code and SQL: a database built by another version of
+    the generator is rebuilt rather than reused."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for part in (ROOT / "analytics" / "demo.py", ROOT / "analytics" / "sql" / "demo.sql"):
+        if part.exists():
+            digest.update(part.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 @dataclass
 class BuildInfo:
     path: str
@@ -133,7 +145,11 @@ def prepare_database(
     record = sidecar(path)
     if path.exists() and record.exists():
         meta = json.loads(record.read_text())
-        if meta.get("scale") == scale and meta.get("seed") == seed:
+        if (
+            meta.get("scale") == scale
+            and meta.get("seed") == seed
+            and meta.get("generator") == _generator_digest()
+        ):
             db = Database(path)
             try:
                 rows = _row_counts(db)
@@ -176,6 +192,7 @@ def prepare_database(
             {
                 "scale": scale,
                 "seed": seed,
+                "generator": _generator_digest(),
                 "build_seconds": round(build_seconds, 2),
                 "rows": rows,
                 "note": note,
@@ -448,28 +465,80 @@ CASES: tuple[Case, ...] = (
         floor_scope="goal",
         pandas="timeline",
     ),
-    # the follow-up audit: the default period for a supervisor's team and for an admin.
-    _case(
-        "audit_team",
-        "follow-up audit, one team",
-        "audit",
-        "supervisor",
-        "analytics.audit",
-        "practitioner_audit",
-        lambda fn, c: fn(c.db, c.team, _audit_period(c)),
-        floor_scope="team",
+    # pages/audit.py on its default view (3 months, N/D/K defaults, "follow-up (sessions)"
+    # drill-down for everyone in view), for a supervisor's team and for an admin (whole system).
+    *(
+        _case(
+            f"{key}_settings_{who}",
+            f"audit settings ({who})",
+            "audit",
+            view,
+            "analytics.settings",
+            "get_settings",
+            lambda fn, c: fn(c.db),
+            floor_scope=floor_scope,
+            floor=floor,
+        )
+        for key, who, view, floor_scope, floor in (
+            ("audit", "team", "supervisor", "team", "scoped"),
+            ("audit", "system", "admin", "everyone", "all"),
+        )
     ),
-    _case(
-        "audit_system",
-        "follow-up audit, whole system",
-        "audit",
-        "admin",
-        "analytics.audit",
-        "practitioner_audit",
-        lambda fn, c: fn(c.db, c.everyone, _audit_period(c)),
-        floor="all",
-        floor_scope="everyone",
-        pandas="audit",
+    *(
+        case
+        for who, view, scope_name, floor_scope, floor in (
+            ("team", "supervisor", "team", "team", "scoped"),
+            ("system", "admin", "everyone", "everyone", "all"),
+        )
+        for case in (
+            _case(
+                f"audit_headline_{who}",
+                f"audit headline, {'one team' if who == 'team' else 'whole system'}",
+                "audit",
+                view,
+                "analytics.audit",
+                "clinic_headline",
+                lambda fn, c, s=scope_name: fn(c.db, getattr(c, s), _audit_period(c), 3, 30, 3),
+                floor_scope=floor_scope,
+                floor=floor,
+            ),
+            _case(
+                f"audit_{who}",
+                f"follow-up audit, {'one team' if who == 'team' else 'whole system'}",
+                "audit",
+                view,
+                "analytics.audit",
+                "practitioner_audit",
+                lambda fn, c, s=scope_name: fn(c.db, getattr(c, s), _audit_period(c), 3, 30, 3),
+                floor_scope=floor_scope,
+                floor=floor,
+                pandas="audit" if who == "system" else None,
+            ),
+            _case(
+                f"audit_trends_{who}",
+                f"audit monthly trends (12), {'one team' if who == 'team' else 'whole system'}",
+                "audit",
+                view,
+                "analytics.audit",
+                "monthly_trends",
+                lambda fn, c, s=scope_name: fn(c.db, getattr(c, s), c.as_of, 12, 3, 30, 3),
+                floor_scope=floor_scope,
+                floor=floor,
+            ),
+            _case(
+                f"audit_cases_{who}",
+                f"audit drill-down cases, {'one team' if who == 'team' else 'whole system'}",
+                "audit",
+                view,
+                "analytics.audit",
+                "audit_cases",
+                lambda fn, c, s=scope_name: fn(
+                    c.db, getattr(c, s), "followup_sessions", _audit_period(c), 3, 30, 3, None
+                ),
+                floor_scope=floor_scope,
+                floor=floor,
+            ),
+        )
     ),
     # pages/coping.py, client view (12 weeks, min 3 rated uses, unlinked logs counted).
     _case(

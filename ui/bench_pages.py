@@ -7,6 +7,7 @@ Used by `python -m analytics bench`; numbers land in the same report as analytic
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import socket
@@ -16,7 +17,7 @@ import sys
 import threading
 import time
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -87,9 +88,20 @@ def viewer_for(db: Database, role: Role, ctx: dict[str, Any]) -> Viewer:
     )
 
 
-def _point_at(path: Path) -> None:
+@contextlib.contextmanager
+def _pointed_at(path: Path) -> Iterator[None]:
+    """Point the pages at `path` (WAYMARK_DB) for a while, then restore the environment."""
+    saved = {name: os.environ.get(name) for name in ("WAYMARK_DB", "WAYMARK_DB_KEY")}
     os.environ["WAYMARK_DB"] = str(path)
     os.environ.pop("WAYMARK_DB_KEY", None)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def run_visit(visit: PageVisit, viewer: Viewer, ctx: dict[str, Any], timeout: float = 300) -> AppTest:
@@ -122,7 +134,11 @@ def fingerprint(at: AppTest) -> str:
 def run_pages(report: Report, path: Path, runs: int, echo: Callable[[str], None] = print) -> dict[str, str]:
     """Time each landed page: the first run with empty caches (cold), reruns served from
     `st.cache_data` (warm), and reruns with the cache cleared each time (uncached)."""
-    _point_at(path)
+    with _pointed_at(path):
+        return _run_pages(report, path, runs, echo)
+
+
+def _run_pages(report: Report, path: Path, runs: int, echo: Callable[[str], None]) -> dict[str, str]:
     db = Database(path)
     baselines: dict[str, str] = {}
     try:
@@ -307,7 +323,18 @@ def run_load(
     """`sessions` simultaneous AppTest sessions, each visiting every landed page `rounds`
     times in its own order, while `importer` (if given) writes to the same file. Every page's
     answer is compared with the single-threaded answer; p50/p95/max page times reported."""
-    _point_at(path)
+    with _pointed_at(path):
+        _run_load(report, path, sessions, rounds, importer, echo)
+
+
+def _run_load(
+    report: Report,
+    path: Path,
+    sessions: int,
+    rounds: int,
+    importer: Callable[[], dict[str, Any]] | None,
+    echo: Callable[[str], None],
+) -> None:
     visits = landed_visits()
     db = Database(path)
     try:
