@@ -13,9 +13,9 @@ def ensure_database() -> None:
     path, configured = configured_path()
     if configured or path.exists():
         return
-    from analytics.demo import build_demo
-
+    from analytics.auth import create_demo_accounts
     from analytics.db import Database
+    from analytics.demo import build_demo
 
     bar = st.progress(0.0, text="Building the demo clinic (first run only)…")
 
@@ -28,6 +28,7 @@ def ensure_database() -> None:
     db = Database(partial)
     db.migrate()
     build_demo(db, seed=7, scale="clinic", progress=progress)
+    create_demo_accounts(db)
     db.close()
     # Build beside and rename, so an interrupted first run never leaves half a clinic.
     partial.rename(path)

@@ -8,6 +8,7 @@ import sys
 import time
 from pathlib import Path
 
+from analytics.auth import DEMO_PASSWORD, create_demo_accounts
 from analytics.db import Database, database_key
 from analytics.demo import DEFAULT_END, SCALES, DemoDataExists, build_demo, table_counts
 from analytics.schema import file_version
@@ -58,6 +59,7 @@ def run(args: argparse.Namespace) -> int:
         counts = build_demo(
             db, seed=args.seed, scale=args.scale, progress=progress, end=args.end, replace=args.replace
         )
+        accounts = create_demo_accounts(db)
     except BaseException:
         db.close()
         if created:  # never leave a half-built new file behind
@@ -68,6 +70,9 @@ def run(args: argparse.Namespace) -> int:
     print(f"Demo clinic ({args.scale}, seed {args.seed}) in {db.path}, {time.monotonic() - started:.1f} s:")
     for table, count in counts.items():
         print(f"  {table:<14} {count:>10,}")
+    print(f"Sign in as one of (password {DEMO_PASSWORD}):")
+    for account in accounts:
+        print(f"  {account.role:<11} {account.email}")
     return 0
 
 
