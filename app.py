@@ -16,6 +16,7 @@ PAGES = {
     "caseload": st.Page(
         "pages/caseload.py", title="Caseload", icon=":material/groups:", url_path="caseload"
     ),
+    "client": st.Page("pages/client.py", title="Client", icon=":material/person:", url_path="client"),
     "overview": st.Page(
         "pages/overview.py", title="Clinic overview", icon=":material/insights:", url_path="overview"
     ),
@@ -29,9 +30,9 @@ PAGES = {
 
 # Sections per role, in the order a person of that role would look.
 NAVIGATION: dict[str, dict[str, list[str]]] = {
-    "therapist": {"My work": ["caseload", "overview", "coping"]},
-    "supervisor": {"Supervision": ["audit", "caseload", "overview", "coping"]},
-    "admin": {"Clinic": ["audit", "caseload", "overview", "coping"]},
+    "therapist": {"My work": ["caseload", "client", "overview", "coping"]},
+    "supervisor": {"Supervision": ["audit", "caseload", "client", "overview", "coping"]},
+    "admin": {"Clinic": ["audit", "caseload", "client", "overview", "coping"]},
 }
 
 try:

@@ -79,8 +79,11 @@ def _phase_runs(points: pd.DataFrame) -> pd.DataFrame:
             rows.append(current)
     runs = pd.DataFrame(rows, columns=["goal_id", "phase", "start", "end", "checkins"])
     runs["middle"] = runs["start"] + (runs["end"] - runs["start"]) / 2
-    provisional = points[points["provisional"]] if "provisional" in points else points.iloc[0:0]
-    ends = set(provisional["checkin_date"])
+    ends = (
+        set(points.loc[points["provisional"].astype(bool), "checkin_date"])
+        if "provisional" in points
+        else set()
+    )
     runs["label"] = [
         f"{phase} (provisional)" if end in ends and phase in ("sudden gain", "sudden loss") else phase
         for phase, end in zip(runs["phase"], runs["end"], strict=True)
@@ -149,7 +152,7 @@ def goal_timeline_chart(
     y_scale = _y_scale(chain, points, y_field)
     y_top, y_bottom = y_scale.domain[1], y_scale.domain[0]
 
-    runs = _phase_runs(points) if not points.empty else _phase_runs(points.assign(provisional=[]))
+    runs = _phase_runs(points)
     # Labels alternate between two rows at the top so that neighbouring phases stay legible.
     runs["label_y"] = [y_top - (i % 2) * 0.07 * (y_top - y_bottom) for i in range(len(runs))]
     phase_bands = (
