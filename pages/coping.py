@@ -235,8 +235,8 @@ def client_view(viewer, as_of: dt.date, start: dt.date, weeks: int) -> None:
     st.caption(
         f"Ranked by the median drop in distress over uses with both ratings (at least {min_uses}), "
         "then by mean helpfulness, then by number of uses. The box shows the middle half of the "
-        "drops, the whiskers the smallest and largest, the tick the median and the diamond the mean. "
-        + UNRATED_NOTE
+        "drops, the whiskers the smallest and largest, the tick the median and the diamond the mean; "
+        "skills too seldom rated to rank are drawn faint. " + UNRATED_NOTE
     )
     drop_col, help_col = st.columns(2)
     with drop_col:
@@ -357,12 +357,12 @@ def clinic_view(viewer, as_of: dt.date, start: dt.date, weeks: int) -> None:
     )
     min_uses = url_number(
         "Rated uses needed to rank a skill",
-        "min_uses",
+        "clinic_min_uses",
         5,
         1,
         50,
         where=mid,
-        help="Fewer rated uses say little.",
+        help="Pooled over the clinic's clients; fewer rated uses say little.",
     )
     stopped_weeks = url_number(
         "Practice stopped: weeks without a log",
@@ -403,7 +403,7 @@ def clinic_view(viewer, as_of: dt.date, start: dt.date, weeks: int) -> None:
             )
         st.caption(
             f"Most helpful = highest median drop in distress over uses with both ratings (at least {min_uses}), "
-            "then mean helpfulness. Figures pool every log, so a client who logs often weighs more; the "
+            "then mean helpfulness; skills too seldom rated to rank are drawn faint. Figures pool every log, so a client who logs often weighs more; the "
             "Clients column says how many people stand behind a figure. " + UNRATED_NOTE
         )
         practice_col, drop_col = st.columns(2)

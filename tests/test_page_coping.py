@@ -126,7 +126,7 @@ def test_clinic_view_widgets_change_the_figures(db_path, monkeypatch) -> None:
     at.selectbox(key="area").set_value("work").run()
     # Work: L1, L2, L3 linked to ga1, and L5 through client a's work goal = 4 logs.
     assert metrics(at)["Skill logs"] == "4"
-    at.number_input(key="min_uses").set_value(2).run()
+    at.number_input(key="clinic_min_uses").set_value(2).run()
     assert "**Most helpful:** **Paced breathing** (median drop +20, 2 rated uses, 1 clients)" in " ".join(
         m.value for m in at.markdown
     )

@@ -23,12 +23,22 @@ def _monday_axis(weeks: pd.Series, title: str | None) -> alt.Axis:
     return alt.Axis(format="%d %b", values=values, title=title, labelOverlap=True)
 
 
+def _week_domain(weekly: pd.DataFrame) -> list[alt.DateTime]:
+    """From the first Monday to the Monday after the last week, so no bar is clipped."""
+    if weekly.empty:
+        return []
+    start = pd.Timestamp(weekly["week"].min())
+    end = pd.Timestamp(weekly["week"].max()) + pd.Timedelta(days=7)
+    return [alt.DateTime(year=t.year, month=t.month, date=t.day) for t in (start, end)]
+
+
 def weekly_practice_chart(
-    weekly: pd.DataFrame, height: int = 220, domain: list[str] | None = None
+    weekly: pd.DataFrame, height: int = 220, domain: list[alt.DateTime] | None = None
 ) -> alt.Chart:
     """Skill logs per week as bars spanning Monday to Sunday (weeks without practice show as
     gaps at zero)."""
-    scale = alt.Scale(domain=domain) if domain else alt.Undefined
+    titled = domain is None
+    domain = domain or _week_domain(weekly)
     return (
         alt.Chart(weekly)
         # The bar runs from Monday to Sunday noon, so neighbouring weeks keep a visible gap.
@@ -36,7 +46,9 @@ def weekly_practice_chart(
         .mark_bar(color=OKABE_ITO["blue"])
         .encode(
             x=alt.X(
-                "week:T", scale=scale, axis=_monday_axis(weekly["week"], None if domain else "Week starting")
+                "week:T",
+                scale=alt.Scale(domain=domain) if domain else alt.Undefined,
+                axis=_monday_axis(weekly["week"], "Week starting" if titled else None),
             ),
             x2="week_end:T",
             y=alt.Y("logs:Q", title="Skill logs", axis=alt.Axis(tickMinStep=1)),
@@ -53,21 +65,30 @@ def weekly_practice_chart(
 
 
 def _rated(effects: pd.DataFrame) -> pd.DataFrame:
+    """Skills with a rated use: ranked ones first in rank order, then the rest by median."""
     rated = effects[effects["rated_uses"] > 0].copy()
-    return rated.sort_values(["median_drop", "skill"], ascending=[False, True])
+    rated["ranked"] = rated["help_rank"].notna()
+    rated["rank_text"] = [
+        f"{int(r)}" if pd.notna(r) else "not ranked (too few rated uses)" for r in rated["help_rank"]
+    ]
+    return rated.sort_values(
+        ["ranked", "help_rank", "median_drop", "skill"], ascending=[False, True, False, True]
+    )
 
 
 def distress_drop_chart(effects: pd.DataFrame) -> alt.LayerChart:
     """Per skill a box of the distress drop: whiskers from lowest to highest, the box from
     the first to the third quartile, a tick at the median and a diamond at the mean.
 
-    Only rated uses (with an "after" rating) are drawn; skills are ordered by median drop.
+    Only rated uses (with an "after" rating) are drawn. Ranked skills (`help_rank`) come
+    first in rank order with a solid box; the others follow by median drop, faint.
     """
     rated = _rated(effects)
     order = rated["skill"].tolist()
     y = alt.Y("skill:N", title=None, sort=order, axis=alt.Axis(labelLimit=220))
     tooltip = [
         alt.Tooltip("skill:N", title="Skill"),
+        alt.Tooltip("rank_text:N", title="Helps most, rank"),
         alt.Tooltip("rated_uses:Q", title="Uses with an after rating"),
         alt.Tooltip("uses:Q", title="All uses"),
         alt.Tooltip("median_drop:Q", title="Median drop", format=".1f"),
@@ -82,7 +103,10 @@ def distress_drop_chart(effects: pd.DataFrame) -> alt.LayerChart:
     whiskers = base.mark_rule(color=OKABE_ITO["grey"], strokeWidth=1.5).encode(
         x=alt.X("min_drop:Q", title=DROP_TITLE, scale=x_scale), x2="max_drop:Q"
     )
-    box = base.mark_bar(color=OKABE_ITO["sky"], size=16, opacity=0.85).encode(x="q1_drop:Q", x2="q3_drop:Q")
+    # Skills with too few rated uses to rank are drawn faint: their spread says little yet.
+    box = base.mark_bar(color=OKABE_ITO["sky"], size=16).encode(
+        x="q1_drop:Q", x2="q3_drop:Q", opacity=alt.condition("datum.ranked", alt.value(0.9), alt.value(0.3))
+    )
     median = base.mark_tick(color=OKABE_ITO["blue"], thickness=3, size=20).encode(x="median_drop:Q")
     mean = base.mark_point(shape="diamond", filled=True, size=70, color=OKABE_ITO["orange"]).encode(
         x="mean_drop:Q"
@@ -123,9 +147,7 @@ def practice_beside_progress_chart(
 ) -> alt.VConcatChart:
     """Skill logs per week above the goal's check-in values, on one shared time axis, so
     weeks with more practice can be read beside the change in check-ins."""
-    start = weekly["week"].min()
-    end = weekly["week"].max() + pd.Timedelta(days=6)
-    domain = [start.isoformat(), end.isoformat()]
+    domain = _week_domain(weekly)
     practice = weekly_practice_chart(weekly, height=150, domain=domain)
     points = pd.concat(
         [
@@ -180,8 +202,12 @@ def life_area_heatmap(area_practice: pd.DataFrame) -> alt.Chart:
         alt.Chart(frame)
         .mark_rect(stroke="white", strokeWidth=1)
         .encode(
-            x=alt.X("skill:N", title=None, axis=alt.Axis(labelAngle=-35, labelLimit=180)),
-            y=alt.Y("life_area:N", title="Life area"),
+            x=alt.X(
+                "life_area:N",
+                title="Life area",
+                axis=alt.Axis(labelAngle=-30, labelLimit=200, labelOverlap=False),
+            ),
+            y=alt.Y("skill:N", title=None, axis=alt.Axis(labelLimit=220)),
             color=alt.Color(
                 "uses:Q",
                 title="Skill logs",
@@ -194,5 +220,5 @@ def life_area_heatmap(area_practice: pd.DataFrame) -> alt.Chart:
                 alt.Tooltip("clients:Q", title="Clients"),
             ],
         )
-        .properties(height=max(120, 34 * frame["life_area"].nunique() + 40))
+        .properties(height=max(120, 26 * frame["skill"].nunique() + 20))
     )
