@@ -317,16 +317,11 @@ def account_for_email(db: Database, email: str) -> Account | None:
 def create_demo_accounts(db: Database, password: str = DEMO_PASSWORD) -> list[Account]:
     """One demo account per role, matched to demo practitioners by e-mail (idempotent).
 
-    The admin is `admin@waymark.example`; the supervisor is the practitioner with the
-    largest team, and the therapist the first member of that team.
+    The admin is `admin@waymark.example`; the supervisor leads the team with the most
+    clients in care, and the therapist is the member of that team with the most clients in
+    care, so that every demo role has a full view to explore.
     """
-    team = db.query_sql(
-        "SELECT s.practitioner_id AS supervisor_id, s.email AS supervisor_email, "
-        "       min(t.email) AS therapist_email, count(*) AS team_size "
-        "FROM practitioners s JOIN practitioners t ON t.supervisor_id = s.practitioner_id "
-        "WHERE s.email IS NOT NULL AND t.email IS NOT NULL AND t.role = 'therapist' "
-        "GROUP BY ALL ORDER BY team_size DESC, s.practitioner_id LIMIT 1"
-    )
+    team = db.query("auth.demo_team")
     wanted: list[tuple[str, Role]] = [(DEMO_ADMIN_EMAIL, "admin")]
     if not team.empty:
         wanted.append((str(team.iloc[0]["supervisor_email"]), "supervisor"))

@@ -237,15 +237,23 @@ def test_removing_an_account_stops_its_sign_in(db: Database, team: Clinic) -> No
         remove_user(db, "t1@example.org")
 
 
-def test_demo_accounts_are_one_per_role_matched_to_the_largest_team(db: Database, team: Clinic) -> None:
-    # A second supervisor with one therapist: sup (two therapists) has the larger team.
+def test_demo_accounts_are_one_per_role_with_the_fullest_views(db: Database, team: Clinic) -> None:
+    # sup's team: t1 has 1 client in care (and 1 discharged), t2 has 2 -> 3 in care.
+    # sup2's team: t3 has 2 in care. So the supervisor is sup (3 > 2), and the therapist
+    # is t2, the member of sup's team with the most clients in care.
     team.practitioner("sup2", role="supervisor")
     team.practitioner("t3", supervisor="sup2")
+    team.client("a", "t1")
+    team.client("b", "t1", discharge="2026-03-01")
+    team.client("c", "t2")
+    team.client("d", "t2")
+    team.client("e", "t3")
+    team.client("f", "t3")
     accounts = create_demo_accounts(db)
     assert [(a.email, a.role, a.practitioner_id) for a in accounts] == [
         ("admin@waymark.example", "admin", None),
         ("sup@example.org", "supervisor", "sup"),
-        ("t1@example.org", "therapist", "t1"),  # the first of sup's team by e-mail
+        ("t2@example.org", "therapist", "t2"),
     ]
     assert all(a.demo_account and a.has_password for a in accounts)
     # Idempotent: a second call finds the same accounts and adds none.

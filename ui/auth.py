@@ -133,32 +133,35 @@ def _oidc_viewer() -> Viewer | None:
 
 
 def _sign_in_page() -> None:
-    st.title("Sign in to Waymark")
-    notice = st.session_state.pop(_NOTICE, None)
-    if notice:
-        st.warning(notice)
-    if oidc_configured():
-        if st.user.is_logged_in:
-            st.button("Sign out", on_click=st.logout, key="oidc_sign_out")
-        else:
-            st.write("Waymark uses your organisation's sign-in.")
-            st.button("Sign in", on_click=st.login, type="primary", key="oidc_sign_in")
-        return
-    with st.form("sign_in", enter_to_submit=True):
-        email = st.text_input("E-mail", key="sign_in_email", autocomplete="username")
-        password = st.text_input(
-            "Password", type="password", key="sign_in_password", autocomplete="current-password"
-        )
-        submitted = st.form_submit_button("Sign in", type="primary")
-    if submitted:
-        try:
-            account = verify_sign_in(get_database(), email, password)
-        except WaymarkError as err:  # a refusal, or the database is busy
-            st.error(f"**{err.title}.** {err}")
-        else:
-            _start_session(account, "password")
-            st.rerun()
-    _demo_accounts_help()
+    _, middle, _ = st.columns([1, 2, 1])
+    with middle:
+        st.title("Sign in to Waymark")
+        st.caption("Progress on therapy goals, for therapists and their clinical supervisors.")
+        notice = st.session_state.pop(_NOTICE, None)
+        if notice:
+            st.warning(notice)
+        if oidc_configured():
+            if st.user.is_logged_in:
+                st.button("Sign out", on_click=st.logout, key="oidc_sign_out")
+            else:
+                st.write("Waymark uses your organisation's sign-in.")
+                st.button("Sign in", on_click=st.login, type="primary", key="oidc_sign_in")
+            return
+        with st.form("sign_in", enter_to_submit=True):
+            email = st.text_input("E-mail", key="sign_in_email", autocomplete="username")
+            password = st.text_input(
+                "Password", type="password", key="sign_in_password", autocomplete="current-password"
+            )
+            submitted = st.form_submit_button("Sign in", type="primary")
+        if submitted:
+            try:
+                account = verify_sign_in(get_database(), email, password)
+            except WaymarkError as err:  # a refusal, or the database is busy
+                st.error(f"**{err.title}.** {err}")
+            else:
+                _start_session(account, "password")
+                st.rerun()
+        _demo_accounts_help()
 
 
 def _demo_accounts_help() -> None:

@@ -48,3 +48,30 @@ FROM app_users u
 LEFT JOIN practitioners p USING (practitioner_id)
 WHERE coalesce(u.demo_account, false) AND NOT u.disabled
 ORDER BY CASE u.role WHEN 'therapist' THEN 1 WHEN 'supervisor' THEN 2 ELSE 3 END, u.email;
+
+-- name: demo_team
+-- The supervisor (with e-mail) whose team has the most clients in care, and that team's therapist with the most.
+WITH in_care AS (
+    SELECT t.practitioner_id, t.supervisor_id, t.email,
+           count(c.client_id) FILTER (WHERE c.discharge_date IS NULL) AS clients_in_care
+    FROM practitioners t
+    LEFT JOIN clients c USING (practitioner_id)
+    WHERE t.role = 'therapist' AND t.email IS NOT NULL AND t.supervisor_id IS NOT NULL
+    GROUP BY ALL
+),
+ranked AS (
+    SELECT *, row_number() OVER (PARTITION BY supervisor_id ORDER BY clients_in_care DESC, email) AS rank
+    FROM in_care
+),
+teams AS (
+    SELECT supervisor_id, count(*) AS team_size, sum(clients_in_care) AS team_in_care,
+           any_value(email) FILTER (WHERE rank = 1) AS therapist_email
+    FROM ranked
+    GROUP BY supervisor_id
+)
+SELECT t.supervisor_id, s.email AS supervisor_email, t.therapist_email
+FROM teams t
+JOIN practitioners s ON s.practitioner_id = t.supervisor_id
+WHERE s.email IS NOT NULL
+ORDER BY t.team_in_care DESC, t.team_size DESC, t.supervisor_id
+LIMIT 1;
