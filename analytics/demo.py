@@ -63,7 +63,7 @@ class ScaleConfig:
 
 
 SCALES: dict[str, ScaleConfig] = {
-    "clinic": ScaleConfig(2, 8, 120, 330, 1.2, 1.0, 0.12, 2.5),
+    "clinic": ScaleConfig(2, 8, 120, 330, 1.6, 1.0, 0.12, 2.5),
     "system": ScaleConfig(100, 900, 50_000, 540, 1.4, 1.6, 1.0, 4.0),
 }
 
@@ -433,6 +433,28 @@ class _Snap:
 
 
 # ---------------------------------------------------------------- generation
+def _profiles(cfg: ScaleConfig) -> np.ndarray:
+    """Diligence profile per practitioner: 0 diligent, 1 rare check-ins, 2 late goals.
+
+    Every 8th therapist from the 4th rarely records check-ins; every 8th from the 7th often
+    sets the first goal late (in the clinic: prac-06 and prac-09).
+    """
+    ther = np.arange(cfg.therapists)
+    return np.r_[np.zeros(cfg.supervisors, int), np.where(ther % 8 == 3, 1, np.where(ther % 8 == 6, 2, 0))]
+
+
+def low_diligence_practitioners(scale: str = "clinic") -> dict[str, list[str]]:
+    """Practitioner ids of the two low-diligence profiles at a scale (same for every seed)."""
+    cfg = SCALES[scale]
+    profile = _profiles(cfg)
+    width = max(2, len(str(profile.size)))
+    ids = [f"prac-{n:0{width}d}" for n in range(1, profile.size + 1)]
+    return {
+        "rare-checkins": [ids[i] for i in np.flatnonzero(profile == 1)],
+        "late-goals": [ids[i] for i in np.flatnonzero(profile == 2)],
+    }
+
+
 def _practitioners(rng: np.random.Generator, cfg: ScaleConfig) -> dict[str, np.ndarray]:
     n_sup, n_ther = cfg.supervisors, cfg.therapists
     n = n_sup + n_ther
@@ -441,11 +463,9 @@ def _practitioners(rng: np.random.Generator, cfg: ScaleConfig) -> dict[str, np.n
     role = np.r_[np.zeros(n_sup, int), np.ones(n_ther, int)]  # 0 supervisor, 1 therapist
     ther = np.arange(n_ther)
     supervisor = np.r_[np.full(n_sup, -1), ther * n_sup // n_ther]
-    # Diligence profiles (docs/demo-clinic.md): every 8th therapist from the 4th rarely
-    # records check-ins; every 8th from the 7th often sets the first goal late.
-    profile = np.r_[np.zeros(n_sup, int), np.where(ther % 8 == 3, 1, np.where(ther % 8 == 6, 2, 0))]
+    profile = _profiles(cfg)
     checkin_rate = np.where(profile == 1, rng.uniform(0.15, 0.25, n), rng.uniform(0.82, 0.96, n))
-    late_goal = np.where(profile == 2, rng.uniform(0.45, 0.55, n), rng.uniform(0.0, 0.04, n))
+    late_goal = np.where(profile == 2, rng.uniform(0.45, 0.55, n), rng.uniform(0.0, 0.03, n))
     return {
         "no": np.arange(1, n + 1),
         "first": first,
@@ -629,8 +649,16 @@ def _goals(rng: np.random.Generator, cfg: ScaleConfig, cl: dict, prac: dict, att
     n_c = cl["no"].size
     # The first goal: normally at the intake or one of the next two attended sessions;
     # late-goal practitioners often wait until the 4th-8th (or never get there).
-    late = rng.random(n_c) < prac["late_goal"][cl["practitioner"]]
-    ordinal = np.where(late, rng.integers(3, 8, n_c), _pick(rng, np.array([0.35, 0.45, 0.2]), n_c))
+    # Late clients are a quota per practitioner (the lowest random ranks), so a small
+    # caseload still shows its practitioner's habit whatever the seed.
+    p = cl["practitioner"]
+    order = np.lexsort((rng.random(n_c), p))
+    per_prac = np.bincount(p, minlength=prac["no"].size)
+    rank = np.empty(n_c, dtype=np.int64)
+    rank[order] = _expand(per_prac)[1]
+    late = rank < np.rint(prac["late_goal"] * per_prac)[p]
+    timely = np.minimum(_pick(rng, np.array([0.35, 0.45, 0.2]), n_c), np.maximum(att["count"] - 2, 0))
+    ordinal = np.where(late, rng.integers(3, 8, n_c), timely)
     has_goal = ordinal < att["count"]
     base = att["day"][np.minimum(att["first"] + ordinal, att["day"].size - 1)]
     chains = 1 + np.minimum(rng.poisson(cfg.extra_goal_chains, n_c), 3)
@@ -640,8 +668,11 @@ def _goals(rng: np.random.Generator, cfg: ScaleConfig, cl: dict, prac: dict, att
     cum -= np.repeat(cum[np.cumsum(chains) - chains] - gap[np.cumsum(chains) - chains], chains)
     explore = (k == 0) & (rng.random(owner.size) < 0.35)
     start = snap.on_or_after(owner, base[owner] + cum)
-    # Nothing new is started in a discharged client's last fortnight.
-    latest = np.where(cl["discharged"][owner], cl["discharge"][owner] - 14, cl["last_day"][owner])
+    # Nothing new is started in a discharged client's last fortnight (but the first goal
+    # is kept up to the day before discharge, so early leavers still have one).
+    latest = np.where(
+        cl["discharged"][owner], cl["discharge"][owner] - np.where(k == 0, 1, 14), cl["last_day"][owner]
+    )
     keep = has_goal[owner] & (start >= 0) & (start <= latest)
     owner, start, explore = owner[keep], start[keep], explore[keep]
     m = owner.size
