@@ -6,9 +6,9 @@ import streamlit as st
 
 from analytics.errors import WaymarkError
 from ui.auth import account_sidebar, sign_in_gate
-from ui.viewer import allow_pages
 from ui.data import get_database
 from ui.first_run import ensure_database
+from ui.viewer import allow_pages
 
 st.set_page_config(page_title="Waymark", page_icon=":material/flag:", layout="wide")
 
@@ -26,13 +26,16 @@ PAGES = {
     "audit": st.Page(
         "pages/audit.py", title="Follow-up audit", icon=":material/fact_check:", url_path="audit"
     ),
+    "access_log": st.Page(
+        "pages/access_log.py", title="Access log", icon=":material/policy:", url_path="access-log"
+    ),
 }
 
 # Sections per role, in the order a person of that role would look.
 NAVIGATION: dict[str, dict[str, list[str]]] = {
     "therapist": {"My work": ["caseload", "client", "overview", "coping"]},
     "supervisor": {"Supervision": ["audit", "caseload", "client", "overview", "coping"]},
-    "admin": {"Clinic": ["audit", "caseload", "client", "overview", "coping"]},
+    "admin": {"Clinic": ["audit", "caseload", "client", "overview", "coping"], "Administration": ["access_log"]},
 }
 
 try:
