@@ -112,8 +112,8 @@ k = setting_input(controls[3], "audit.lapse_sessions", "k", int(defaults["audit.
 period = audit_period(as_of, months)
 before = previous_period(period)
 st.caption(
-    f"Goal-setting and follow-up for {who_label}, {period.start:%d %b %Y} – {period.end:%d %b %Y}, "
-    f"compared with {before.start:%d %b %Y} – {before.end:%d %b %Y}. Every number opens into "
+    f"Goal-setting and follow-up for {who_label}, {period.start:%-d %b %Y} – {period.end:%-d %b %Y}, "
+    f"compared with {before.start:%-d %b %Y} – {before.end:%-d %b %Y}. Every number opens into "
     "its cases below."
 )
 
@@ -143,7 +143,8 @@ if practitioners.empty:
 
 # --- headline tiles -------------------------------------------------------------------
 st.subheader("Everyone in view" if viewer.role == "admin" else "Your team")
-tiles = st.columns(len(METRICS))
+# Two rows of three, so that every label is read whole.
+tiles = [*st.columns(3), *st.columns(3)]
 for tile, row in zip(tiles, headline.itertuples(), strict=True):
     metric = METRIC_BY_KEY[row.metric]
     delta = None if pd.isna(row.change) else f"{row.change * 100:+.0f} pts"
@@ -244,8 +245,10 @@ with trend_table:
 # --- drill-down -----------------------------------------------------------------------
 st.subheader("The cases behind a number")
 names = dict(zip(practitioners["group_id"], practitioners["group_name"], strict=True))
-options = ["all", *ordered["group_id"].tolist()]
-requested = st.query_params.get("who", "all")
+options = [*ordered["group_id"].tolist(), "all"]
+# The worst practitioner on the chosen metric first: their cases are the ones to look at.
+worst = options[0]
+requested = st.query_params.get("who", worst)
 left, right = st.columns([2, 1])
 who = left.selectbox(
     "Practitioner",
@@ -253,8 +256,9 @@ who = left.selectbox(
     index=options.index(requested) if requested in options else 0,
     format_func=lambda pid: "Everyone in view" if pid == "all" else names[pid],
     key="audit_who",
+    help="Practitioners are listed worst first on the metric chosen above.",
 )
-keep_in_url("who", who, "all")
+keep_in_url("who", who, worst)
 only_misses = right.toggle(
     "Only the cases that fall short",
     value=st.query_params.get("misses") == "1",

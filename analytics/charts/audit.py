@@ -37,7 +37,7 @@ def practitioner_bars(table: pd.DataFrame, metric: str, clinic_rate: float | Non
         for n, d in zip(data["numerator"], data["denominator"], strict=True)
     ]
     order = data["practitioner"].tolist()
-    y = alt.Y("practitioner:N", sort=order, title=None)
+    y = alt.Y("practitioner:N", sort=order, title=None, axis=alt.Axis(labelLimit=220, labelOverlap=False))
     tooltip = [
         alt.Tooltip("practitioner:N", title="Practitioner"),
         alt.Tooltip("rate:Q", title=LABELS[metric], format=".0%"),
@@ -46,7 +46,12 @@ def practitioner_bars(table: pd.DataFrame, metric: str, clinic_rate: float | Non
     ]
     base = alt.Chart(data).encode(y=y, tooltip=tooltip)
     bars = base.mark_bar(color=METRIC_COLOURS[metric], height={"band": 0.7}).encode(
-        x=alt.X("rate:Q", title=LABELS[metric], scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%"))
+        x=alt.X(
+            "rate:Q",
+            title=LABELS[metric],
+            scale=alt.Scale(domain=[0, 1]),
+            axis=alt.Axis(format="%", values=[0, 0.25, 0.5, 0.75, 1]),
+        )
     )
     labels = (
         base.mark_text(align="left", dx=4, color=OKABE_ITO["black"])
@@ -61,7 +66,8 @@ def practitioner_bars(table: pd.DataFrame, metric: str, clinic_rate: float | Non
             .encode(x="clinic:Q", tooltip=[alt.Tooltip("clinic:Q", title="Everyone in view", format=".0%")])
         )
         layers.append(rule)
-    return alt.layer(*layers).properties(height=max(120, 34 * len(data)))
+    # Streamlit fits the whole chart (axis and title included) into this height.
+    return alt.layer(*layers).properties(height=70 + 36 * max(len(data), 2))
 
 
 def monthly_trend_chart(trends: pd.DataFrame) -> alt.LayerChart:
@@ -90,4 +96,5 @@ def monthly_trend_chart(trends: pd.DataFrame) -> alt.LayerChart:
     )
     lines = base.mark_line(strokeWidth=2)
     points = base.mark_point(filled=True, size=50)
-    return alt.layer(lines, points).properties(height=320)
+    # The height includes the axes and the two-row legend below the plot.
+    return alt.layer(lines, points).properties(height=460)
