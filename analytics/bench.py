@@ -829,6 +829,24 @@ def run_analytics(
                 note="paid by every analytics call",
             )
         )
+        # What attaching per query costs once the file is large: one goal's check-ins (an
+        # index lookup) through the gateway as the pages call it, and with the file held.
+        point = {"goal": ctx.goal_id}
+        timing, _ = time_call(lambda: db.query("bench.goal_checkin_count", point), runs)
+        report.rows.append(
+            Row("gateway", "gateway_point", "gateway: one goal's check-ins, attach per query", **_t(timing))
+        )
+        with db.hold():
+            timing, _ = time_call(lambda: db.query("bench.goal_checkin_count", point), runs)
+        report.rows.append(
+            Row(
+                "gateway",
+                "gateway_point_held",
+                "gateway: one goal's check-ins, file held attached",
+                **_t(timing),
+                note="the difference is the attach/detach and the cold buffer cache after it",
+            )
+        )
         floors: dict[tuple[str, str], Timing] = {}
         for case in _cases():
             fn = _resolve(case)

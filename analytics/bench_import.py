@@ -115,7 +115,6 @@ def load_importer(path: Path, report: Report) -> Callable[[], dict[str, Any]] | 
         db.close()
 
     def importer() -> dict[str, Any]:
-        time.sleep(1.0)  # let the sessions get going first
         started = time.perf_counter()
         done = subprocess.run(
             [sys.executable, "-m", "analytics", "import", str(csv), "--db", str(path)],

@@ -132,3 +132,9 @@ JOIN goals g USING (goal_id)
 WHERE g.client_id <> $exclude_client
 ORDER BY k.checkin_id
 LIMIT $rows;
+
+-- name: goal_checkin_count
+-- Count and last date of one goal's check-ins ($goal): an index lookup, to price the gateway.
+SELECT count(*) AS checkins, max(checkin_date) AS last_checkin
+FROM goal_checkins
+WHERE goal_id = $goal;
