@@ -118,6 +118,7 @@ def _fragment_sql(name: str) -> str:
 
 
 def _params(scope: Scope, as_of: dt.date, **rules: int) -> dict[str, Any]:
+    # progress.sql's queries take the measure thresholds as bound lists (analytics/progress.py).
     measures = list(progress.MEASURE_RULES)
     return {
         **scope.params(),
@@ -209,7 +210,8 @@ def caseload_goals(db: Database, scope: Scope, as_of: dt.date, rules: CaseloadRu
         goals[column] = goals[column].astype(bool)
     for column in ("start_date", "target_date", "last_event_date", "last_checkin_date"):
         goals[column] = pd.to_datetime(goals[column])
-    goals["progress_series"] = goals["progress_series"].map(list)
+    goals["series_dates"] = goals["series_dates"].map(list)
+    goals["progress_series"] = goals["progress_series"].map(lambda values: [round(v, 3) for v in values])
     goals["flags"] = [
         [key for key in GOAL_FLAGS if row[key]] for row in goals[list(GOAL_FLAGS)].to_dict("records")
     ]
@@ -226,64 +228,108 @@ def _status_mix(statuses: Iterable[Any]) -> str:
     return ", ".join(f"{n} {status}" for status, n in counts.items())
 
 
-def caseload(db: Database, scope: Scope, as_of: dt.date, rules: CaseloadRules) -> pd.DataFrame:
-    """One row per client in care at `as_of` in the scope, in attention order (`attention`
-    1 = first): sessions, goals, last check-in, `days_since_review` (days), the mix of derived
-    statuses of active goals, `progress_series` (mean normalised progress, last 8 check-in
-    dates), `flags` (keys, most urgent first), `badges` (labels) and `reasons` (plain language)."""
-    clients = db.query_sql(
-        _fragment_sql("caseload.clients"),
-        _params(scope, as_of, dropout_weeks=rules.dropout_weeks, goal_by_session=rules.goal_by_session),
-    )
+def caseload_view(
+    db: Database, scope: Scope, as_of: dt.date, rules: CaseloadRules
+) -> dict[str, pd.DataFrame]:
+    """`{"clients": caseload(...), "goals": caseload_goals(...)}` computed together, so the
+    check-ins are read once per page (see those two functions for the columns)."""
     goals = caseload_goals(db, scope, as_of, rules)
-    for column in ("intake_date", "last_session_date", "last_checkin_date"):
+    clients = db.query(
+        "caseload.clients", {**scope.params(), "as_of": as_of, "dropout_weeks": rules.dropout_weeks}
+    )
+    for column in ("intake_date", "last_session_date"):
         clients[column] = pd.to_datetime(clients[column])
 
-    by_client = {cid: frame for cid, frame in goals.groupby("client_id", sort=False)}
-    flags: list[list[str]] = []
-    reasons: list[list[str]] = []
-    mixes: list[str] = []
-    statuses: list[list[str]] = []
+    # Goal facts per client, in plain Python over plain rows: fast for a whole clinic too.
+    rollup: dict[str, dict[str, Any]] = {}
+    columns = ["client_id", "lifecycle_status", "life_area", "last_checkin_date", "derived_status"]
+    columns += ["progress_series", "series_dates", "flags", "reasons"]
+    for row in goals[columns].to_dict("records"):
+        acc = rollup.setdefault(
+            row["client_id"],
+            {"goals": 0, "active": 0, "on_hold": 0, "areas": set(), "last": None, "statuses": []}
+            | {"why": [], "keys": set(), "points": {}},
+        )
+        acc["goals"] += 1
+        acc["areas"].add(row["life_area"])
+        status = row["lifecycle_status"]
+        acc["active"] += status == "active"
+        acc["on_hold"] += status == "on-hold"
+        if status == "active" and isinstance(row["derived_status"], str):
+            acc["statuses"].append(row["derived_status"])
+        if not pd.isna(row["last_checkin_date"]) and (
+            acc["last"] is None or row["last_checkin_date"] > acc["last"]
+        ):
+            acc["last"] = row["last_checkin_date"]
+        acc["keys"].update(row["flags"])
+        acc["why"].extend(zip((PRIORITY[k] for k in row["flags"]), row["reasons"], strict=True))
+        if status in ("active", "on-hold", "completed"):
+            for day, value in zip(row["series_dates"], row["progress_series"], strict=True):
+                acc["points"].setdefault(day, []).append(value)
+
+    empty: dict[str, Any] = {"goals": 0, "active": 0, "on_hold": 0, "areas": set(), "last": None}
+    empty |= {"statuses": [], "why": [], "keys": set(), "points": {}}
+    records = []
     for row in clients.to_dict("records"):
-        own = by_client.get(row["client_id"], goals.iloc[0:0])
-        keys = {key for keys in own["flags"] for key in keys}
-        why: list[tuple[int, str]] = []
-        for goal_keys, goal_reasons in zip(own["flags"], own["reasons"], strict=True):
-            why.extend((PRIORITY[k], text) for k, text in zip(goal_keys, goal_reasons, strict=True))
+        acc = rollup.get(row["client_id"], empty)
+        keys, why = set(acc["keys"]), list(acc["why"])
         if row["no_recent_session"]:
             keys.add("dropout")
             if pd.isna(row["last_session_date"]):
                 text = f"no attended session since intake {row['days_since_session']} days ago"
             else:
                 weeks = row["days_since_session"] // 7
-                text = (
-                    f"no attended session for {_plural(weeks, 'week')} "
-                    f"(last on {_date(row['last_session_date'])})"
-                )
+                text = f"no attended session for {_plural(weeks, 'week')} (last on {_date(row['last_session_date'])})"
             why.append((PRIORITY["dropout"], text))
-        if row["no_goal_yet"]:
+        if acc["goals"] == 0 and row["attended_sessions"] >= rules.goal_by_session:
             keys.add("no_goal")
-            why.append(
-                (
-                    PRIORITY["no_goal"],
-                    f"{_plural(row['attended_sessions'], 'attended session')} and no goal yet",
-                )
-            )
-        flags.append(sorted(keys, key=PRIORITY.__getitem__))
-        reasons.append([text for _, text in sorted(why, key=lambda item: item[0])])
-        active = own[own["lifecycle_status"] == "active"]
-        mixes.append(_status_mix(active["derived_status"]))
-        statuses.append(sorted({s for s in active["derived_status"] if isinstance(s, str)}))
+            text = f"{_plural(row['attended_sessions'], 'attended session')} and no goal yet"
+            why.append((PRIORITY["no_goal"], text))
+        # The sparkline: mean progress per check-in date over the client's goals, last dates.
+        days = sorted(acc["points"])[-SERIES_LENGTH:]
+        last = acc["last"]
+        records.append(
+            {
+                "goals": acc["goals"],
+                "active_goals": acc["active"],
+                "on_hold_goals": acc["on_hold"],
+                "life_areas": sorted(acc["areas"]),
+                "last_checkin_date": last,
+                "days_since_review": None if last is None else (as_of - pd.Timestamp(last).date()).days,
+                "progress_series": [round(sum(acc["points"][d]) / len(acc["points"][d]), 3) for d in days],
+                "status_mix": _status_mix(acc["statuses"]),
+                "derived_statuses": sorted(set(acc["statuses"])),
+                "flags": sorted(keys, key=PRIORITY.__getitem__),
+                "reasons": [text for _, text in sorted(why, key=lambda item: item[0])],
+            }
+        )
+    facts = pd.DataFrame.from_records(
+        records,
+        columns=[
+            "goals",
+            "active_goals",
+            "on_hold_goals",
+            "life_areas",
+            "last_checkin_date",
+            "days_since_review",
+        ]
+        + ["progress_series", "status_mix", "derived_statuses", "flags", "reasons"],
+        index=clients.index,
+    )
+    facts["last_checkin_date"] = pd.to_datetime(facts["last_checkin_date"])
+    facts["days_since_review"] = facts["days_since_review"].astype("Int64")
+    clients = pd.concat([clients.drop(columns=["no_recent_session"]), facts], axis=1)
+    clients["badges"] = [[FLAG_LABELS[k] for k in keys] for keys in clients["flags"]]
+    return {"clients": attention_order(clients), "goals": goals.drop(columns=["series_dates"])}
 
-    clients["flags"] = flags
-    clients["badges"] = [[FLAG_LABELS[k] for k in keys] for keys in flags]
-    clients["reasons"] = reasons
-    clients["status_mix"] = mixes
-    clients["derived_statuses"] = statuses
-    clients["progress_series"] = clients["progress_series"].map(list)
-    clients["life_areas"] = clients["life_areas"].map(list)
-    clients = clients.drop(columns=["no_goal_yet", "no_recent_session"])
-    return attention_order(clients)
+
+def caseload(db: Database, scope: Scope, as_of: dt.date, rules: CaseloadRules) -> pd.DataFrame:
+    """One row per client in care at `as_of` in the scope, in attention order (`attention`
+    1 = first): sessions, goals, last check-in, `days_since_review` (days), the mix of derived
+    statuses of active goals, `progress_series` (mean normalised progress of the goals that are
+    active, on hold or completed, last 8 check-in dates), `flags` (keys, most urgent first),
+    `badges` (labels) and `reasons` (plain language)."""
+    return caseload_view(db, scope, as_of, rules)["clients"]
 
 
 def attention_order(clients: pd.DataFrame) -> pd.DataFrame:

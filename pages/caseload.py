@@ -11,10 +11,9 @@ from analytics.caseload import (
     FLAG_LABELS,
     FLAGS,
     SORTS,
-    caseload,
-    caseload_goals,
     caseload_rules,
     caseload_totals,
+    caseload_view,
     filter_caseload,
     headline,
     sort_caseload,
@@ -35,11 +34,11 @@ st.title("Caseload")
 
 try:
     rules = load(caseload_rules)
-    clients = load(caseload, viewer.scope, as_of, rules)
-    goals = load(caseload_goals, viewer.scope, as_of, rules)
+    view = load(caseload_view, viewer.scope, as_of, rules)
 except WaymarkError as err:
     st.error(f"**{err.title}.** {err}")
     st.stop()
+clients, goals = view["clients"], view["goals"]
 
 team = viewer.role != "therapist"
 whose = "Clients in care in your team" if team else "Your clients in care"

@@ -1,7 +1,7 @@
 -- Caseload: the clients in care at an as-of date, their goals and the facts behind each
 -- attention flag (rules, reasons and ordering: docs/caseload.md).
 --
--- Both queries below are fragments that analytics/caseload.py puts after two relations
+-- The goals query is a fragment that analytics/caseload.py puts after two relations
 -- from analytics/sql/progress.sql, so that normalised progress and a goal's status as of a
 -- day are defined once, in docs/progress.md:
 --   points    = progress.checkin_points      (one row per check-in, `progress` 0..1 = baseline..target)
@@ -14,7 +14,7 @@
 -- One row per goal (started by $as_of, not entered-in-error or rejected) of each client in care
 -- at $as_of within the viewer's scope: lifecycle and recorded achievement status at $as_of,
 -- check-in facts (count, last date, value, normalised progress, the last $series_length
--- normalised values oldest first), attended sessions since the last check-in, days since the
+-- normalised values and their dates, oldest first), attended sessions since the last check-in, days since the
 -- last check-in (or since the start when none), whether a later goal revises it, and the rule
 -- flags review_overdue ($review_sessions sessions or $review_days days), past_target and
 -- achieved_recorded.
@@ -38,9 +38,12 @@ checkin_facts AS (
         max(p.checkin_date) AS last_checkin_date,
         arg_max(p.value, p.seq) AS last_value,
         arg_max(p.progress, p.seq) AS last_progress,
-        list(round(p.progress, 3) ORDER BY p.seq)
+        list(p.progress ORDER BY p.seq)
             FILTER (WHERE p.seq > p.n_checkins - $series_length AND p.progress IS NOT NULL)
-            AS progress_series
+            AS progress_series,
+        list(p.checkin_date ORDER BY p.seq)
+            FILTER (WHERE p.seq > p.n_checkins - $series_length AND p.progress IS NOT NULL)
+            AS series_dates
     FROM points p
     JOIN kept_goals g USING (goal_id)
     GROUP BY p.goal_id
@@ -59,6 +62,7 @@ goal_facts AS (
         f.last_value,
         f.last_progress,
         coalesce(f.progress_series, []::DOUBLE[]) AS progress_series,
+        coalesce(f.series_dates, []::DATE[]) AS series_dates,
         date_diff('day', coalesce(f.last_checkin_date, g.start_date), $as_of::DATE)
             AS days_since_checkin,
         EXISTS (
@@ -97,6 +101,7 @@ SELECT
     g.last_value,
     g.last_progress,
     g.progress_series,
+    g.series_dates,
     g.days_since_checkin,
     m.sessions_since_checkin,
     g.revised,
@@ -118,12 +123,10 @@ ORDER BY g.client_id, g.start_date, g.goal_id;
 
 -- name: clients
 -- One row per client in care at $as_of within the viewer's scope: code, practitioner, intake
--- date, attended sessions and the last one, goal counts (all kept goals, active, on hold),
--- life areas, the last check-in on any goal, a progress series (mean normalised progress per
--- check-in date over goals that are active, on hold or completed, the last $series_length
--- dates, oldest first), and the rule flags no_goal_yet ($goal_by_session) and
--- no_recent_session ($dropout_weeks).
-, in_care AS (
+-- date, days in care, attended sessions up to $as_of and the last one, days since it (or since
+-- intake when none), and the rule flag no_recent_session (more than $dropout_weeks weeks).
+-- Goal facts come from the goals query, so check-ins are read once per caseload.
+WITH in_care AS (
     SELECT c.client_id, c.display_code, c.practitioner_id, c.intake_date
     FROM clients c
     WHERE c.practitioner_id IN (SELECT unnest($scope::VARCHAR[]))
@@ -139,48 +142,6 @@ attended AS (
     JOIN in_care USING (client_id)
     WHERE s.attended AND s.session_date <= $as_of
     GROUP BY s.client_id
-),
-kept_goals AS (
-    SELECT l.goal_id, l.client_id, l.life_area, l.lifecycle_status
-    FROM lifecycle l
-    JOIN in_care USING (client_id)
-    WHERE l.lifecycle_status NOT IN ('entered-in-error', 'rejected')
-),
-goal_counts AS (
-    SELECT
-        client_id,
-        count(*) AS goals,
-        count(*) FILTER (WHERE lifecycle_status = 'active') AS active_goals,
-        count(*) FILTER (WHERE lifecycle_status = 'on-hold') AS on_hold_goals,
-        list(DISTINCT life_area ORDER BY life_area) AS life_areas
-    FROM kept_goals
-    GROUP BY client_id
-),
-client_points AS (
-    SELECT g.client_id, g.lifecycle_status, p.checkin_date, p.progress
-    FROM points p
-    JOIN kept_goals g USING (goal_id)
-),
-last_checkin AS (
-    SELECT client_id, max(checkin_date) AS last_checkin_date
-    FROM client_points
-    GROUP BY client_id
-),
-daily_progress AS (
-    SELECT
-        client_id,
-        checkin_date,
-        avg(progress) AS progress,
-        row_number() OVER (PARTITION BY client_id ORDER BY checkin_date DESC) AS recency
-    FROM client_points
-    WHERE lifecycle_status IN ('active', 'on-hold', 'completed') AND progress IS NOT NULL
-    GROUP BY client_id, checkin_date
-),
-series AS (
-    SELECT client_id, list(round(progress, 3) ORDER BY checkin_date) AS progress_series
-    FROM daily_progress
-    WHERE recency <= $series_length
-    GROUP BY client_id
 )
 SELECT
     c.client_id,
@@ -193,21 +154,9 @@ SELECT
     a.last_session_date,
     date_diff('day', coalesce(a.last_session_date, c.intake_date), $as_of::DATE)
         AS days_since_session,
-    coalesce(n.goals, 0) AS goals,
-    coalesce(n.active_goals, 0) AS active_goals,
-    coalesce(n.on_hold_goals, 0) AS on_hold_goals,
-    coalesce(n.life_areas, []::VARCHAR[]) AS life_areas,
-    k.last_checkin_date,
-    date_diff('day', k.last_checkin_date, $as_of::DATE) AS days_since_review,
-    coalesce(s.progress_series, []::DOUBLE[]) AS progress_series,
-    coalesce(a.attended_sessions, 0) >= $goal_by_session AND coalesce(n.goals, 0) = 0
-        AS no_goal_yet,
     date_diff('day', coalesce(a.last_session_date, c.intake_date), $as_of::DATE)
         > 7 * $dropout_weeks AS no_recent_session
 FROM in_care c
 LEFT JOIN practitioners p USING (practitioner_id)
 LEFT JOIN attended a USING (client_id)
-LEFT JOIN goal_counts n USING (client_id)
-LEFT JOIN last_checkin k USING (client_id)
-LEFT JOIN series s USING (client_id)
 ORDER BY c.display_code;
