@@ -177,3 +177,21 @@ def test_the_cli_encrypts_and_rekeys_with_keys_from_the_environment(
     monkeypatch.setenv("WAYMARK_NEW_DB_KEY", NEW_KEY)
     assert main(["rekey", "--db", str(path)]) == 0
     assert Database(path, NEW_KEY).scalar("SELECT count(*) FROM goal_checkins") == 1
+
+
+def test_writes_to_an_encrypted_database_are_encrypted_in_the_write_ahead_log_too(tmp_path: Path) -> None:
+    path = plain_clinic(tmp_path / "w.duckdb")
+    encrypt_database(path, KEY)
+    db = Database(path, KEY)
+    wal = Path(str(path) + ".wal")
+    # Held open, a small write stays in the write-ahead log until the next checkpoint.
+    with db.connection() as cur:
+        cur.execute(
+            "INSERT INTO goal_checkins VALUES ('k2', 'g1', NULL, DATE '2026-01-19', 5, 'client', $n)",
+            {"n": NOTE},
+        )
+        assert wal.exists() and wal.stat().st_size > 0
+        assert NOTE.encode() not in wal.read_bytes()
+        assert NOTE.encode() not in path.read_bytes()
+    db.close()
+    assert Database(path, KEY).scalar("SELECT count(*) FROM goal_checkins WHERE note = $n", {"n": NOTE}) == 2
