@@ -149,7 +149,9 @@ def client_view(viewer, as_of: dt.date, start: dt.date, weeks: int) -> None:
 
     def describe(code: str) -> str:
         row = info.loc[code]
-        logs = f"{row.logs} skill log{'s' if row.logs != 1 else ''}" if row.logs else "no skill logs yet"
+        logs = (
+            f"{row.logs} skill log{'s' if row.logs != 1 else ''} in all" if row.logs else "no skill logs yet"
+        )
         return f"{code} · {logs}" + ("" if row.active else " · discharged")
 
     code = st.selectbox("Client", codes, index=codes.index(default_code), key="client", format_func=describe)
