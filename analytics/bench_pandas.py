@@ -410,10 +410,6 @@ def audit_period_for(ctx: Context) -> Any:
 
 
 def _t(t: Timing) -> dict[str, Any]:
-    return {
-        "cold_ms": t.cold_ms,
-        "median_ms": t.median_ms,
-        "min_ms": t.min_ms,
-        "max_ms": t.max_ms,
-        "runs": t.runs,
-    }
+    from analytics.bench import _t as timing_fields
+
+    return timing_fields(t)
