@@ -29,6 +29,9 @@ from ui.viewer import require_viewer
 from ui.widgets import as_of_date
 
 PAGE = "client"
+# Pixels for the plot area of the timeline; fixed because Vega-Lite cannot size the panels of a
+# vertical concatenation to the container. Fits the wide layout on a 1280-pixel screen.
+TIMELINE_WIDTH = 760
 STATUS_WORDS = {
     "in-progress": "in progress",
     "improving": "improving",
@@ -136,14 +139,15 @@ def scores_row(client_id: str, as_of: dt.date, active_goals: int, viewer) -> Non
         row = scores.loc[measure]
         delta = None
         if row["n_scores"] > 1:
-            delta = f"{row['change']:+g} since {row['first_date']:%d %b %Y} · {row['reliable_change']}"
+            delta = f"{row['change']:+g} · {row['reliable_change']}"
         col.metric(
             f"{name} (latest, {row['latest_date']:%d %b})",
             f"{row['latest_score']:g} · {row['severity']}",
             delta=delta,
             delta_color="inverse",
-            help=f"Severity bands: Kroenke 2001 (PHQ-9), Spitzer 2006 (GAD-7). Reliable change from the "
-            f"first score ({row['first_score']:g}, {row['first_severity']}): Jacobson & Truax 1991, "
+            help=f"Severity bands: Kroenke 2001 (PHQ-9), Spitzer 2006 (GAD-7). Change and reliable change "
+            f"from the first score ({row['first_score']:g}, {row['first_severity']}, "
+            f"{row['first_date']:%d %b %Y}): Jacobson & Truax 1991, "
             f"RCI {row['rci']:+.2f}, reliable at |RCI| ≥ 1.96.",
         )
 
@@ -187,13 +191,14 @@ def goals_section(client_id: str, goals: pd.DataFrame, as_of: dt.date, viewer) -
             st.info("None of these goals has a check-in yet, so there is no path to draw.")
         else:
             chains = goals.drop_duplicates("chain_head")
-            domain = time_domain(panels, chains, as_of)
+            # Target dates beyond the as-of day would only stretch every panel: leave them out here.
+            domain = time_domain(panels, chains.drop(columns="target_date"), as_of)
             st.caption(
                 "Each panel is one goal (a revised goal with the goals before it, faded), on a shared "
                 "time axis in progress units: 0% = baseline, 100% = target. Triangles are sudden "
                 "gains (up) and losses (down)."
             )
-            st.altair_chart(goal_small_multiples(panels, domain), key="small_multiples")
+            st.altair_chart(goal_small_multiples(panels, domain), key="small_multiples", width="content")
     with table_tab:
         st.dataframe(table, hide_index=True, column_config=config, width="stretch", key="goals_table")
 
@@ -237,7 +242,11 @@ def timeline_section(client_id: str, goal_id: str, as_of: dt.date, viewer) -> No
         )
     chart_tab, table_tab = st.tabs(["Chart", "Table"])
     with chart_tab:
-        st.altair_chart(goal_timeline_view(points, chain, events, sessions, as_of, practice), key="timeline")
+        st.altair_chart(
+            goal_timeline_view(points, chain, events, sessions, as_of, practice, width=TIMELINE_WIDTH),
+            key="timeline",
+            width="content",
+        )
         st.caption(
             "Black line: the actual check-ins in time order. Blue line: the trend, the median of the "
             "last three check-ins. Shaded: plateaus, setbacks, sudden gains and losses, maintaining. "

@@ -91,6 +91,22 @@ def _phase_runs(points: pd.DataFrame) -> pd.DataFrame:
     return runs
 
 
+def _event_days(events: pd.DataFrame) -> pd.DataFrame:
+    """One row per event day, labels of the same day joined ("completed · revised"), so that
+    a revision point reads as one labelled rule."""
+    if events.empty:
+        return pd.DataFrame(columns=["event_date", "label", "note", "revision"])
+    return (
+        events.assign(note=events["note"].fillna(""))
+        .groupby("event_date", as_index=False)
+        .agg(
+            label=("label", lambda x: " · ".join(dict.fromkeys(x))),
+            note=("note", lambda x: "; ".join(n for n in dict.fromkeys(x) if n)),
+            revision=("revision", "any"),
+        )
+    )
+
+
 def _reference_lines(chain: pd.DataFrame, as_of: dt.date, y_field: str) -> pd.DataFrame:
     """Baseline and target of each goal of the chain as horizontal segments over the span the
     goal was the current one (its start to the next goal's start, or to the as-of date)."""
@@ -219,11 +235,15 @@ def goal_timeline_chart(
         .encode(x=alt.X("target_date:T", scale=x_scale), y=alt.datum(y_top), text="label:N")
     )
 
+    days = _event_days(events)
     event_rules = (
-        alt.Chart(events, name="events")
-        .mark_rule(color=OKABE_ITO["purple"], strokeWidth=1.5)
+        alt.Chart(days, name="events")
+        .mark_rule(color=OKABE_ITO["purple"])
         .encode(
             x=alt.X("event_date:T", scale=x_scale),
+            # The revision point of a chain stands out: thicker and dashed.
+            strokeWidth=alt.condition("datum.revision", alt.value(2.5), alt.value(1.2)),
+            strokeDash=alt.condition("datum.revision", alt.value([5, 3]), alt.value([1, 0])),
             tooltip=[
                 alt.Tooltip("event_date:T", title="Date", format="%d %b %Y"),
                 alt.Tooltip("label:N", title="Event"),
@@ -232,11 +252,15 @@ def goal_timeline_chart(
         )
     )
     event_labels = (
-        alt.Chart(events, name="event_labels")
+        alt.Chart(days, name="event_labels")
         .mark_text(
             angle=270, align="left", baseline="bottom", dx=18, dy=-3, fontSize=10, color=OKABE_ITO["purple"]
         )
-        .encode(x=alt.X("event_date:T", scale=x_scale), y=alt.datum(y_bottom), text="label:N")
+        .encode(
+            x=alt.X("event_date:T", scale=x_scale),
+            y=alt.datum(y_bottom),
+            text="label:N",
+        )
     )
 
     missed = sessions[~sessions["has_checkin"]] if not sessions.empty else sessions
@@ -309,8 +333,10 @@ def goal_timeline_chart(
         .encode(
             x=alt.X("checkin_date:T", scale=x_scale),
             y=alt.Y(f"{y_field}:Q", scale=y_scale),
-            color=alt.Color("phase:N", scale=PHASE_SCALE, title="Phase", legend=alt.Legend(orient="right")),
-            shape=alt.Shape("phase:N", scale=PHASE_SHAPES, title="Phase"),
+            color=alt.Color(
+                "phase:N", scale=PHASE_SCALE, title="Phase", legend=alt.Legend(orient="right", symbolSize=90)
+            ),
+            shape=alt.Shape("phase:N", scale=PHASE_SHAPES, title="Phase", legend=alt.Legend(symbolSize=90)),
             size=alt.condition("indexof(datum.phase, 'sudden') >= 0", alt.value(220), alt.value(80)),
             tooltip=tooltip,
         )
@@ -341,6 +367,9 @@ def practice_panel_chart(
     """Coping-skill practice per week under the timeline, on the same time scale: skill logs as
     bars and the mean SUDS distress drop (Wolpe 1969) as points on a second axis."""
     x_scale = alt.Scale(domain=domain)
+    most = int(practice["logs"].max()) if not practice.empty else 0
+    step = max(1, -(-most // 4))  # whole-number ticks, at most about five
+    log_ticks = list(range(0, most + step, step))
     tooltip = [
         alt.Tooltip("week:T", title="Week starting", format="%d %b %Y"),
         alt.Tooltip("logs:Q", title="Skill logs"),
@@ -352,7 +381,11 @@ def practice_panel_chart(
         .mark_bar(color=OKABE_ITO["sky"], width=6)
         .encode(
             x=alt.X("week:T", scale=x_scale, axis=TIME_AXIS),
-            y=alt.Y("logs:Q", title="Skill logs / week", axis=alt.Axis(tickMinStep=1, titleColor="#0072B2")),
+            y=alt.Y(
+                "logs:Q",
+                title="Skill logs / week",
+                axis=alt.Axis(values=log_ticks, format="d", titleColor=OKABE_ITO["blue"]),
+            ),
             tooltip=tooltip,
         )
     )
@@ -394,7 +427,7 @@ def goal_timeline_view(
     return alt.vconcat(top, bottom, spacing=6).resolve_scale(x="shared", color="independent")
 
 
-def goal_small_multiples(panels: pd.DataFrame, domain: list[str], width: int = 260) -> alt.FacetChart:
+def goal_small_multiples(panels: pd.DataFrame, domain: list[str], width: int = 230) -> alt.FacetChart:
     """One small panel per goal (revision chain) on a shared time axis, in progress units
     (0 = baseline, 1 = target) so that goals on different scales read alike; the path is
     joined in time order, sudden changes are triangles and revised earlier goals are faded."""
@@ -431,8 +464,12 @@ def goal_small_multiples(panels: pd.DataFrame, domain: list[str], width: int = 2
     points = base.mark_point(filled=True, stroke="white", strokeWidth=0.5).encode(
         x=alt.X("checkin_date:T", scale=x_scale),
         y="progress:Q",
-        color=alt.Color("phase:N", scale=PHASE_SCALE, title="Phase"),
-        shape=alt.Shape("phase:N", scale=PHASE_SHAPES, title="Phase"),
+        color=alt.Color(
+            "phase:N", scale=PHASE_SCALE, title="Phase", legend=alt.Legend(orient="top", symbolSize=70)
+        ),
+        shape=alt.Shape(
+            "phase:N", scale=PHASE_SHAPES, title="Phase", legend=alt.Legend(orient="top", symbolSize=70)
+        ),
         size=alt.condition("indexof(datum.phase, 'sudden') >= 0", alt.value(110), alt.value(40)),
         tooltip=tooltip,
     )
