@@ -27,7 +27,7 @@ PAGES = {
         "pages/audit.py", title="Follow-up audit", icon=":material/fact_check:", url_path="audit"
     ),
     "access_log": st.Page(
-        "pages/access_log.py", title="Access log", icon=":material/policy:", url_path="access-log"
+        "pages/access_log.py", title="Access log", icon=":material/policy:", url_path="access_log"
     ),
 }
 
@@ -35,7 +35,10 @@ PAGES = {
 NAVIGATION: dict[str, dict[str, list[str]]] = {
     "therapist": {"My work": ["caseload", "client", "overview", "coping"]},
     "supervisor": {"Supervision": ["audit", "caseload", "client", "overview", "coping"]},
-    "admin": {"Clinic": ["audit", "caseload", "client", "overview", "coping"], "Administration": ["access_log"]},
+    "admin": {
+        "Clinic": ["audit", "caseload", "client", "overview", "coping"],
+        "Administration": ["access_log"],
+    },
 }
 
 try:

@@ -105,10 +105,9 @@ def sign_in_gate() -> Viewer:
         viewer = _oidc_viewer()
         if viewer is not None:
             return viewer
-    page = st.navigation(
-        [st.Page(_sign_in_page, title="Sign in", icon=":material/login:", default=True)], position="hidden"
-    )
-    page.run()
+    # No st.navigation here: the sign-in form is drawn in place of whatever page the URL
+    # names, so the URL survives sign-in and no "page not found" dialog covers the form.
+    _sign_in_page()
     st.stop()
     raise AssertionError("unreachable")  # st.stop() raises
 
