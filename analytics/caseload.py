@@ -92,7 +92,7 @@ FLAGS: tuple[Flag, ...] = (
     Flag(
         "confirm_sustaining",
         "Achieved: confirm it holds",
-        "A goal is achieved but not yet confirmed as sustaining.",
+        "An active goal is achieved but not yet confirmed as sustaining.",
         "Confirm achieved",
     ),
 )
@@ -133,7 +133,7 @@ def _params(scope: Scope, as_of: dt.date, **rules: int) -> dict[str, Any]:
     }
 
 
-def _short(text: str, limit: int = 48) -> str:
+def _short(text: str, limit: int = 40) -> str:
     text = " ".join(str(text).split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
@@ -199,9 +199,10 @@ def caseload_goals(db: Database, scope: Scope, as_of: dt.date, rules: CaseloadRu
     active = goals["lifecycle_status"] == "active"
     goals["worsening"] = active & ((goals["derived_status"] == "worsening") | goals["sudden_loss_at_latest"])
     # Achieved (recorded, or reached by the check-ins) and not confirmed: a recorded or
-    # derived "sustaining" is the confirmation.
+    # derived "sustaining" is the confirmation. Only active goals: a completed goal was closed
+    # by the therapist's own judgement, and flagging it would nag for months (seen on the demo).
     goals["confirm_sustaining"] = (
-        goals["lifecycle_status"].isin(["active", "completed"])
+        active
         & (goals["achieved_recorded"] | (goals["derived_status"] == "achieved"))
         & (goals["derived_status"] != "sustaining")
         & (goals["recorded_achievement_status"].fillna("") != "sustaining")

@@ -258,8 +258,10 @@ def test_stored_settings_are_the_rules(db) -> None:
         (lambda c: c.set_status("g1", "2026-02-20", "active", "not-achieved"), []),
         # Past target and put on hold: an outcome, and on hold is never overdue.
         (lambda c: c.set_status("g1", "2026-02-20", "on-hold"), []),
-        # Completed and achieved: confirm that it holds.
-        (lambda c: c.set_status("g1", "2026-02-20", "completed", "achieved"), ["confirm_sustaining"]),
+        # Completed and achieved: an outcome; and a closed goal is not asked to be confirmed.
+        (lambda c: c.set_status("g1", "2026-02-20", "completed", "achieved"), []),
+        # Achieved and still active: an outcome, so not past target; confirm that it holds.
+        (lambda c: c.set_status("g1", "2026-02-20", "active", "achieved"), ["confirm_sustaining"]),
         # Entered in error: not a goal, so three sessions and no goal yet.
         (lambda c: c.set_status("g1", "2026-02-20", "entered-in-error"), ["no_goal"]),
         # Still active and nothing recorded: past its target date.

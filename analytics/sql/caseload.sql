@@ -114,7 +114,7 @@ SELECT
         AND coalesce(g.recorded_achievement_status, '') NOT IN (
             'achieved', 'sustaining', 'not-achieved', 'not-attainable')
         AS past_target,
-    g.lifecycle_status IN ('active', 'completed')
+    g.lifecycle_status = 'active'
         AND g.recorded_achievement_status = 'achieved'
         AS achieved_recorded
 FROM goal_facts g
