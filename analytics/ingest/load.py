@@ -66,32 +66,40 @@ def _stage_rows(cur: duckdb.DuckDBPyConnection, table: str, rows: list[dict[str,
 
 
 def _counts(cur: duckdb.DuckDBPyConnection, report: ImportReport) -> None:
+    """Compare every staged row with the stored one: insert, update or unchanged."""
     for t in TABLES:
-        staged = cur.execute(f"SELECT count(*) FROM stage_{t.name}").fetchone()[0]
-        if not staged:
-            continue
         same = " AND ".join(f'd."{c}" IS NOT DISTINCT FROM s."{c}"' for c in t.column_names)
-        inserted, unchanged = cur.execute(
-            f"SELECT count(*) FILTER (WHERE d.{t.key} IS NULL), count(*) FILTER (WHERE {same}) "
-            f"FROM stage_{t.name} s LEFT JOIN {DB}.{t.name} d ON d.{t.key} = s.{t.key}"
-        ).fetchone()
-        report.counts[t.name] = {
-            "inserted": int(inserted),
-            "updated": int(staged - inserted - unchanged),
-            "unchanged": int(unchanged),
-        }
-
-
-def _write(cur: duckdb.DuckDBPyConnection) -> None:
-    for t in TABLES:
-        cols = ", ".join(f'"{c}"' for c in t.column_names)
-        same = " AND ".join(f'd."{c}" IS NOT DISTINCT FROM s."{c}"' for c in t.column_names)
-        sets = ", ".join(f'"{c}" = excluded."{c}"' for c in t.column_names if c != t.key)
         cur.execute(
-            f"INSERT INTO {DB}.{t.name} ({cols}) SELECT {cols} FROM stage_{t.name} s "
-            f"WHERE NOT EXISTS (SELECT 1 FROM {DB}.{t.name} d WHERE {same}) "
-            f"ON CONFLICT ({t.key}) DO UPDATE SET {sets}"
+            f"CREATE OR REPLACE TEMP TABLE action_{t.name} AS SELECT s.{t.key} AS key, "
+            f"CASE WHEN d.{t.key} IS NULL THEN 'insert' WHEN {same} THEN 'same' ELSE 'update' END AS action "
+            f"FROM stage_{t.name} s LEFT JOIN {DB}.{t.name} d ON d.{t.key} = s.{t.key}"
         )
+        found = dict(cur.execute(f"SELECT action, count(*) FROM action_{t.name} GROUP BY action").fetchall())
+        if found:
+            report.counts[t.name] = {
+                "inserted": int(found.get("insert", 0)),
+                "updated": int(found.get("update", 0)),
+                "unchanged": int(found.get("same", 0)),
+            }
+
+
+def _write(cur: duckdb.DuckDBPyConnection, report: ImportReport) -> None:
+    """New rows by a plain insert (fast); changed rows by an upsert on the id."""
+    for t in TABLES:
+        counts = report.counts.get(t.name, {})
+        cols = ", ".join(f'"{c}"' for c in t.column_names)
+        picked = (
+            f"SELECT {cols} FROM stage_{t.name} s SEMI JOIN action_{t.name} a "
+            f"ON a.key = s.{t.key} AND a.action = $action"
+        )
+        if counts.get("inserted"):
+            cur.execute(f"INSERT INTO {DB}.{t.name} ({cols}) {picked}", {"action": "insert"})
+        if counts.get("updated"):
+            sets = ", ".join(f'"{c}" = excluded."{c}"' for c in t.column_names if c != t.key)
+            cur.execute(
+                f"INSERT INTO {DB}.{t.name} ({cols}) {picked} ON CONFLICT ({t.key}) DO UPDATE SET {sets}",
+                {"action": "update"},
+            )
 
 
 def import_files(
@@ -152,7 +160,7 @@ def import_files(
             tell(0.85, "Writing")
             cur.execute("BEGIN TRANSACTION")
             try:
-                _write(cur)
+                _write(cur, report)
                 cur.execute("COMMIT")
             except duckdb.Error as exc:
                 cur.execute("ROLLBACK")

@@ -157,10 +157,10 @@ def stage_csv(cur: duckdb.DuckDBPyConnection, path: Path, shown: str, report: Im
     try:
         cur.execute(
             f"INSERT INTO raw_{table.name} (__file, __row, __seq, {select}) "
-            f"SELECT $shown, CAST(row_number() OVER () + 1 AS VARCHAR), $seq + row_number() OVER (), {select} "
-            "FROM read_csv($path, delim = $delim, header = true, auto_detect = false, "
-            "columns = $columns, quote = '\"', escape = '\"', store_rejects = true, "
-            "ignore_errors = true, strict_mode = true)",
+            f"SELECT $shown, CAST(n + 1 AS VARCHAR), $seq + n, {select} FROM ("
+            "SELECT row_number() OVER () AS n, * FROM read_csv($path, delim = $delim, header = true, "
+            "auto_detect = false, columns = $columns, quote = '\"', escape = '\"', store_rejects = true, "
+            "ignore_errors = true, strict_mode = true))",
             {"shown": shown, "path": str(path), "delim": delim, "columns": columns, "seq": before},
         )
     except duckdb.Error:
@@ -223,7 +223,8 @@ def stage_parquet(cur: duckdb.DuckDBPyConnection, path: Path, shown: str, report
     try:
         cur.execute(
             f"INSERT INTO raw_{table.name} (__file, __row, __seq, {select}) "
-            f"SELECT $shown, CAST(row_number() OVER () AS VARCHAR), $seq + row_number() OVER (), {cast} FROM read_parquet($path)",
+            f"SELECT $shown, CAST(n AS VARCHAR), $seq + n, {cast} FROM "
+            "(SELECT row_number() OVER () AS n, * FROM read_parquet($path))",
             {"shown": shown, "path": str(path), "seq": before},
         )
     except duckdb.Error:

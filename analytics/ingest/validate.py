@@ -113,7 +113,9 @@ def _rules() -> Iterator[tuple[str, str, str, str, str]]:
         yield (t.name, t.key, ERROR, "Duplicate id: the same id is on an earlier row",
                f"SELECT __file, __row, ' (' || first_file || ', row ' || first_row || ')' FROM ("
                f"SELECT __file, __row, row_number() OVER w AS n, first_value(__file) OVER w AS first_file, "
-               f"first_value(__row) OVER w AS first_row FROM stage_{t.name} WHERE {t.key} IS NOT NULL "
+               f"first_value(__row) OVER w AS first_row FROM stage_{t.name} WHERE {t.key} IN "
+               # Find repeated ids with a hash aggregate first; order only their rows.
+               f"(SELECT {t.key} FROM stage_{t.name} GROUP BY {t.key} HAVING count(*) > 1) "
                f"WINDOW w AS (PARTITION BY {t.key} ORDER BY __seq)) WHERE n > 1")  # fmt: skip
         for column, target in t.references:
             key = next(x.key for x in TABLES if x.name == target)
