@@ -217,6 +217,8 @@ class Context:
     client_id: str
     display_code: str
     goal_id: str
+    chain_ids: tuple[str, ...]
+    chain_start: dt.date
     therapist: Scope
     team: Scope
     everyone: Scope
@@ -236,10 +238,23 @@ class Context:
             "client_id": self.client_id,
             "display_code": self.display_code,
             "goal_id": self.goal_id,
+            "chain_ids": list(self.chain_ids),
             "therapist_scope": len(self.therapist.practitioner_ids),
             "team_scope": len(self.team.practitioner_ids),
             "everyone_scope": len(self.everyone.practitioner_ids),
         }
+
+
+def _chain(db: Database, scope: Scope, goal_id: str, as_of: dt.date) -> tuple[tuple[str, ...], dt.date]:
+    """The goal's revision chain and its first start (the arguments the client page passes to
+    the timeline's events, sessions and practice calls); the goal alone before that landed."""
+    try:
+        from analytics.timeline import goal_chain
+    except ImportError:
+        start = db.scalar("SELECT start_date FROM goals WHERE goal_id = $goal", {"goal": goal_id})
+        return (goal_id,), pd.Timestamp(start).date()
+    chain = goal_chain(db, scope, goal_id, as_of)
+    return tuple(str(g) for g in chain["goal_id"]), chain["start_date"].min().date()
 
 
 def pick_context(db: Database) -> Context:
@@ -251,15 +266,21 @@ def pick_context(db: Database) -> Context:
     practitioner = str(busiest["practitioner_id"].iloc[0])
     supervisor = str(busiest["supervisor_id"].iloc[0])
     client = db.query("bench.busiest_client", {"practitioner": practitioner})
+    as_of = default_as_of(db)
+    goal_id = str(client["goal_id"].iloc[0])
+    therapist = scope_for(db, "therapist", practitioner)
+    chain_ids, chain_start = _chain(db, therapist, goal_id, as_of)
     return Context(
         db=db,
-        as_of=default_as_of(db),
+        as_of=as_of,
         practitioner_id=practitioner,
         supervisor_id=supervisor,
         client_id=str(client["client_id"].iloc[0]),
         display_code=str(client["display_code"].iloc[0]),
-        goal_id=str(client["goal_id"].iloc[0]),
-        therapist=scope_for(db, "therapist", practitioner),
+        goal_id=goal_id,
+        chain_ids=chain_ids,
+        chain_start=chain_start,
+        therapist=therapist,
         team=scope_for(db, "supervisor", supervisor),
         everyone=scope_for(db, "admin", None),
     )
@@ -427,49 +448,109 @@ CASES: tuple[Case, ...] = (
         lambda fn, c: fn(c.db, c.team, c.as_of, _rules(c)),
         floor_scope="team",
     ),
-    # the client page: every goal of one client.
+    # pages/client.py: the client's goals, scores and small multiples...
+    _case(
+        "client_list",
+        "client page: clients in scope",
+        "client",
+        "therapist",
+        "analytics.timeline",
+        "clients_in_scope",
+        lambda fn, c: fn(c.db, c.therapist, c.as_of),
+        floor_scope="therapist",
+    ),
     _case(
         "client_goals",
-        "client goals (status summary), one client",
+        "client page: goals of one client",
         "client",
         "therapist",
-        "analytics.progress",
-        "goal_status_summary",
-        lambda fn, c: fn(c.db, c.therapist, c.as_of, client_id=c.client_id),
+        "analytics.timeline",
+        "client_goals",
+        lambda fn, c: fn(c.db, c.therapist, c.client_id, c.as_of),
         floor_scope="client",
     ),
     _case(
-        "client_points",
-        "client check-in points (small multiples)",
+        "client_gas",
+        "client page: GAS T-score",
         "client",
         "therapist",
-        "analytics.progress",
-        "checkin_points",
-        lambda fn, c: fn(c.db, c.therapist, c.as_of, client_id=c.client_id),
+        "analytics.timeline",
+        "gas_t_score",
+        lambda fn, c: fn(c.db, c.therapist, c.client_id, c.as_of),
         floor_scope="client",
     ),
-    # the goal timeline.
     _case(
-        "goal_points",
-        "goal check-in points, one goal",
-        "goal",
+        "client_scores",
+        "client page: standard scores",
+        "client",
         "therapist",
-        "analytics.progress",
-        "checkin_points",
-        lambda fn, c: fn(c.db, c.therapist, c.as_of, goal_ids=[c.goal_id]),
+        "analytics.timeline",
+        "standard_scores",
+        lambda fn, c: fn(c.db, c.therapist, c.client_id, c.as_of),
+        floor_scope="client",
+    ),
+    _case(
+        "client_panels",
+        "client page: small multiples",
+        "client",
+        "therapist",
+        "analytics.timeline",
+        "client_goal_panels",
+        lambda fn, c: fn(c.db, c.therapist, c.client_id, c.as_of),
+        floor_scope="client",
+    ),
+    # ...and, with a goal chosen, that goal's timeline (its revision chain, events, sessions, practice).
+    _case(
+        "goal_chain",
+        "goal timeline: revision chain",
+        "client",
+        "goal open",
+        "analytics.timeline",
+        "goal_chain",
+        lambda fn, c: fn(c.db, c.therapist, c.goal_id, c.as_of),
         floor_scope="goal",
-        pandas="timeline",
     ),
     _case(
         "goal_timeline",
         "goal timeline, one goal",
-        "goal",
-        "therapist",
-        "analytics.progress",
+        "client",
+        "goal open",
+        "analytics.timeline",
         "goal_timeline",
         lambda fn, c: fn(c.db, c.therapist, c.goal_id, c.as_of),
         floor_scope="goal",
         pandas="timeline",
+    ),
+    _case(
+        "goal_events",
+        "goal timeline: lifecycle events",
+        "client",
+        "goal open",
+        "analytics.timeline",
+        "lifecycle_events",
+        lambda fn, c: fn(c.db, c.therapist, list(c.chain_ids), c.as_of),
+        floor_scope="goal",
+    ),
+    _case(
+        "goal_sessions",
+        "goal timeline: sessions with/without check-in",
+        "client",
+        "goal open",
+        "analytics.timeline",
+        "goal_sessions",
+        lambda fn, c: fn(c.db, c.therapist, list(c.chain_ids), c.as_of),
+        floor_scope="goal",
+    ),
+    _case(
+        "goal_practice",
+        "goal timeline: weekly practice panel",
+        "client",
+        "goal open",
+        "analytics.coping",
+        "weekly_practice",
+        lambda fn, c: fn(c.db, c.therapist, c.client_id, c.chain_start, c.as_of),
+        floor="coping",
+        floor_scope="client",
     ),
     # pages/audit.py on its default view (3 months, N/D/K defaults, "follow-up (sessions)"
     # drill-down for everyone in view), for a supervisor's team and for an admin (whole system).

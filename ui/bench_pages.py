@@ -54,7 +54,12 @@ class PageVisit:
 
     @property
     def label(self) -> str:
-        return f"page {self.page} ({self.role})"
+        opened = (
+            " with a goal open"
+            if "goal" in self.params({"client_id": "", "goal_id": "", "display_code": ""})
+            else ""
+        )
+        return f"page {self.page} ({self.role}){opened}"
 
 
 # Which viewer opens which page, and with what in the URL. `ctx` is Report.context.
@@ -64,7 +69,7 @@ VISITS: tuple[PageVisit, ...] = (
     PageVisit("caseload", "therapist", lambda ctx: {}),
     PageVisit("caseload", "supervisor", lambda ctx: {}),
     PageVisit("client", "therapist", lambda ctx: {"client": ctx["client_id"]}),
-    PageVisit("goal", "therapist", lambda ctx: {"client": ctx["client_id"], "goal": ctx["goal_id"]}),
+    PageVisit("client", "therapist", lambda ctx: {"client": ctx["client_id"], "goal": ctx["goal_id"]}),
     PageVisit("audit", "supervisor", lambda ctx: {}),
     PageVisit("audit", "admin", lambda ctx: {}),
     PageVisit("coping", "therapist", lambda ctx: {"client": ctx["display_code"]}),
