@@ -104,7 +104,7 @@ def test_before_signing_in_only_the_sign_in_page_exists_and_it_explains_the_demo
     [
         ("t1@example.org", "therapist", ("t1",), "Tess One"),
         ("sup@example.org", "supervisor", ("sup", "t1"), "Dr Sup"),
-        ("admin@waymark.example", "admin", ("sup", "t1", "t2"), "admin@waymark.example"),
+        ("admin@waymark.example", "admin", ("sup", "t1", "t2"), "Clinic administrator"),
     ],
 )
 def test_each_demo_account_signs_in_to_its_role_and_scope(
@@ -230,3 +230,29 @@ def test_with_oidc_an_unverified_email_is_not_trusted(db_path: Path, monkeypatch
     at.run()
     assert "viewer" not in at.session_state
     assert "has not verified your e-mail" in at.warning[0].value
+
+
+@pytest.mark.parametrize(("email", "page"), [("t1@example.org", "audit"), ("sup@example.org", "access_log")])
+def test_a_page_outside_the_role_is_refused_even_when_streamlit_runs_it_directly(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch, email: str, page: str
+) -> None:
+    # Sign in through app.py, then run the page file on its own with that session's state:
+    # what a fresh server's first session does when its URL names a pages/ file.
+    signed_in = sign_in(app(db_path, monkeypatch).run(), email, DEMO_PASSWORD)
+    at = AppTest.from_file(str(ROOT / "pages" / f"{page}.py"), default_timeout=30)
+    for key in ("viewer", "_allowed_pages", "_auth_last_seen"):
+        at.session_state[key] = signed_in.session_state[key]
+    at.run()
+    assert not at.exception
+    assert at.error[0].value == "**Access is not allowed.** This page is not one of the pages for your role."
+    assert at.get("vega_lite_chart") == [] and at.dataframe == [] and at.metric == []
+
+
+def test_a_page_run_directly_before_sign_in_shows_the_sign_in_form(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app(db_path, monkeypatch)  # points WAYMARK_DB at the clinic
+    at = AppTest.from_file(str(ROOT / "pages" / "caseload.py"), default_timeout=30).run()
+    assert not at.exception
+    assert [t.value for t in at.title] == ["Sign in to Waymark"]
+    assert at.dataframe == [] and at.metric == []

@@ -1,7 +1,8 @@
 -- name: account_by_email
 -- One account (no password hash) with its practitioner's display name, by lower-cased e-mail.
 SELECT u.user_id, u.email, u.role, u.practitioner_id,
-       coalesce(p.display_name, u.email) AS display_name,
+       -- Only administrators may have no practitioner; name them by role, not by e-mail.
+       coalesce(p.display_name, 'Clinic administrator') AS display_name,
        u.disabled, u.password_hash IS NOT NULL AS has_password,
        coalesce(u.demo_account, false) AS demo_account
 FROM app_users u
