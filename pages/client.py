@@ -142,7 +142,7 @@ def scores_row(client_id: str, as_of: dt.date, active_goals: int, viewer) -> Non
             delta = f"{row['change']:+g} · {row['reliable_change']}"
         col.metric(
             f"{name} (latest, {row['latest_date']:%d %b})",
-            f"{row['latest_score']:g} · {row['severity']}",
+            f"{row['latest_score']:g}",
             delta=delta,
             delta_color="inverse",
             help=f"Severity bands: Kroenke 2001 (PHQ-9), Spitzer 2006 (GAD-7). Change and reliable change "
@@ -150,6 +150,8 @@ def scores_row(client_id: str, as_of: dt.date, active_goals: int, viewer) -> Non
             f"{row['first_date']:%d %b %Y}): Jacobson & Truax 1991, "
             f"RCI {row['rci']:+.2f}, reliable at |RCI| ≥ 1.96.",
         )
+        # The band under the number: "moderately severe" does not fit beside it in a metric.
+        col.caption(f"**{row['severity']}** · first {row['first_score']:g} ({row['first_severity']})")
 
 
 def goals_section(client_id: str, goals: pd.DataFrame, as_of: dt.date, viewer) -> None:
@@ -198,7 +200,9 @@ def goals_section(client_id: str, goals: pd.DataFrame, as_of: dt.date, viewer) -
                 "time axis in progress units: 0% = baseline, 100% = target. Triangles are sudden "
                 "gains (up) and losses (down)."
             )
-            st.altair_chart(goal_small_multiples(panels, domain), key="small_multiples", width="content")
+            st.altair_chart(
+                goal_small_multiples(panels, domain), key="small_multiples", width="content", theme=None
+            )
     with table_tab:
         st.dataframe(table, hide_index=True, column_config=config, width="stretch", key="goals_table")
 
@@ -246,6 +250,9 @@ def timeline_section(client_id: str, goal_id: str, as_of: dt.date, viewer) -> No
             goal_timeline_view(points, chain, events, sessions, as_of, practice, width=TIMELINE_WIDTH),
             key="timeline",
             width="content",
+            # Vega's own theme: Streamlit's shrinks the legend symbols until the phase shapes
+            # (triangles for sudden gains and losses) cannot be told apart.
+            theme=None,
         )
         st.caption(
             "Black line: the actual check-ins in time order. Blue line: the trend, the median of the "

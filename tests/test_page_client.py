@@ -95,7 +95,8 @@ def test_choosing_a_client_then_a_goal_opens_its_timeline(clinic_file, monkeypat
     assert metrics["GAS T-score"] == "60.0"
     # PHQ-9 18 → 11: moderate now, −7 is beyond the 6-point reliable change.
     phq = next(m for m in at.metric if m.label.startswith("PHQ-9"))
-    assert phq.value == "11 · moderate"
+    assert phq.value == "11"
+    assert any("**moderate** · first 18 (moderately severe)" in c.value for c in at.caption)
     assert "reliable improvement" in phq.proto.delta
     assert timeline_index(at) is None  # no goal chosen yet
 

@@ -40,6 +40,10 @@ MEASURE_TITLES = {
     "gad-7": "GAD-7 score (lower is better)",
 }
 
+# Set at the top level too: Streamlit's chart theme otherwise shrinks legend symbols until
+# the phase triangles cannot be told apart.
+LEGEND = {"symbolSize": 110, "labelFontSize": 12, "titleFontSize": 12}
+
 TIME_AXIS = alt.Axis(format="%d %b %Y", labelAngle=0, tickCount="month", title=None, grid=False)
 
 
@@ -419,12 +423,23 @@ def goal_timeline_view(
 ) -> alt.LayerChart | alt.VConcatChart:
     """The full timeline, with the weekly coping-practice panel aligned below it when given
     (both on one time scale)."""
+    # A goal that was closed is drawn up to its closing day, not to today.
+    if not events.empty and events.iloc[-1]["lifecycle_status"] in (
+        "completed",
+        "cancelled",
+        "entered-in-error",
+    ):
+        as_of = min(as_of, pd.Timestamp(events.iloc[-1]["event_date"]).date())
     domain = time_domain(points, chain, as_of)
     top = goal_timeline_chart(points, chain, events, sessions, as_of, domain=domain, width=width)
     if practice is None or practice.empty or practice["logs"].sum() == 0:
-        return top
+        return top.configure_legend(**LEGEND)
     bottom = practice_panel_chart(practice, domain, width=width)
-    return alt.vconcat(top, bottom, spacing=6).resolve_scale(x="shared", color="independent")
+    return (
+        alt.vconcat(top, bottom, spacing=6)
+        .resolve_scale(x="shared", color="independent")
+        .configure_legend(**LEGEND)
+    )
 
 
 def goal_small_multiples(panels: pd.DataFrame, domain: list[str], width: int = 230) -> alt.FacetChart:
@@ -486,4 +501,5 @@ def goal_small_multiples(panels: pd.DataFrame, domain: list[str], width: int = 2
             columns=3,
         )
         .resolve_scale(y="independent")
+        .configure_legend(**LEGEND)
     )
