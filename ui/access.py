@@ -13,6 +13,8 @@ auditor anything more.
 
 from __future__ import annotations
 
+import os
+
 import streamlit as st
 
 from analytics.access_log import record_access
@@ -57,3 +59,20 @@ def deny_client(page: str, client_id: str | None) -> None:
         icon=":material/block:",
     )
     st.stop()
+
+
+def real_names_allowed() -> bool:
+    """Whether the operator allows clients' real names in this deployment (default: no).
+
+    Set `WAYMARK_ALLOW_REAL_NAMES = "true"` in the environment or `.streamlit/secrets.toml`.
+    It is deliberately not a clinic setting that someone could switch on from a page:
+    pages show pseudonymous display codes, and an export may add `real_name` only when
+    this returns True (docs/security.md).
+    """
+    raw = os.environ.get("WAYMARK_ALLOW_REAL_NAMES")
+    if raw is None:
+        try:
+            raw = st.secrets.get("WAYMARK_ALLOW_REAL_NAMES")
+        except Exception:  # no secrets.toml: the default
+            raw = None
+    return str(raw).strip().lower() in ("1", "true", "yes", "on")
