@@ -58,8 +58,13 @@ ordered AS (
         lag(k.value, 2) OVER w AS value_two_back,
         lead(k.value) OVER w AS next_value,
         -- Trailing running median of three (Tukey 1977): robust to one odd rating and it keeps
-        -- a sudden step sharp instead of smearing it like a mean would.
-        median(k.value) OVER (w ROWS BETWEEN 2 PRECEDING AND CURRENT ROW) AS median3
+        -- a sudden step sharp instead of smearing it like a mean would. Written as the middle of
+        -- the three values, the same number as median() over the 3-row frame without DuckDB's
+        -- per-partition sort tree for a framed median (docs/performance.md); used from seq 3 on.
+        greatest(
+            least(k.value, lag(k.value) OVER w),
+            least(greatest(k.value, lag(k.value) OVER w), lag(k.value, 2) OVER w)
+        ) AS median3
     FROM goal_checkins k
     JOIN scoped_goals g USING (goal_id)
     WHERE k.checkin_date <= $as_of
