@@ -1154,6 +1154,7 @@ def run_benchmark(
     load: bool = False,
     sessions: int = 20,
     import_rows: int | None = None,
+    page_runs: int | None = None,
     echo: Callable[[str], None] = print,
 ) -> Report:
     """Build or reuse the database, then run the requested parts; never raises for a part
@@ -1190,7 +1191,7 @@ def run_benchmark(
 
         if "pages" in parts:
             echo("Timing page reruns through AppTest")
-            bench_pages.run_pages(report, Path(path), runs, echo)
+            bench_pages.run_pages(report, Path(path), page_runs or runs, echo)
         if "app" in parts:
             echo("Timing the app's cold start")
             bench_pages.run_cold_start(report, Path(path), echo)

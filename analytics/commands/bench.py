@@ -57,6 +57,7 @@ def run(args: argparse.Namespace) -> int:
         load=args.load,
         sessions=args.sessions,
         import_rows=args.import_rows,
+        page_runs=args.page_runs,
     )
     print()
     print(bench.format_table(report))
