@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import logging
 import os
 import socket
 import statistics
@@ -30,6 +31,14 @@ from analytics.bench import Report, Row, Timing, peak_memory_mb
 from analytics.db import Database
 from analytics.scope import Role, scope_for
 from ui.viewer import Viewer
+
+# Outside `streamlit run` these two loggers warn on every cache call from a plain thread;
+# the warnings are about bare mode, not about the pages, and would bury the benchmark's table.
+for _name in (
+    "streamlit.runtime.caching.cache_data_api",
+    "streamlit.runtime.scriptrunner_utils.script_run_context",
+):
+    logging.getLogger(_name).setLevel(logging.ERROR)
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -400,11 +409,6 @@ def _run_load(
         import_result["seconds_each"] = [r.get("seconds") for r in runs]
         import_result["last"] = runs[-1] if runs else {}
 
-    # AppTest in plain threads logs "missing ScriptRunContext" for every cached call; the
-    # warning is about bare mode and says nothing about the page, so it is silenced here.
-    import logging
-
-    logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").setLevel(logging.ERROR)
     threads = [threading.Thread(target=session, args=(i,), name=f"session-{i}") for i in range(sessions)]
     writer = threading.Thread(target=run_import, name="import") if importer else None
     started = time.perf_counter()
