@@ -256,3 +256,15 @@ def test_a_page_run_directly_before_sign_in_shows_the_sign_in_form(
     assert not at.exception
     assert [t.value for t in at.title] == ["Sign in to Waymark"]
     assert at.dataframe == [] and at.metric == []
+
+
+def test_a_database_without_accounts_says_how_to_create_the_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = Database(tmp_path / "empty.duckdb")
+    db.migrate()
+    db.close()
+    at = app(tmp_path / "empty.duckdb", monkeypatch).run()
+    assert not at.exception
+    assert "no accounts" in at.info[0].value
+    assert "python -m analytics users add you@clinic.example --role admin" in at.info[0].value

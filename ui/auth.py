@@ -164,11 +164,21 @@ def _sign_in_page() -> None:
 
 
 def _demo_accounts_help() -> None:
-    """Explain the demo accounts, while the demo clinic still has them."""
-    from analytics.auth import demo_accounts
+    """Explain the demo accounts while the demo clinic has them, or how to make the first."""
+    from analytics.auth import demo_accounts, list_users
 
-    accounts = demo_accounts(get_database())
+    db = get_database()
+    accounts = demo_accounts(db)
     if accounts.empty:
+        if list_users(db).empty:
+            st.info(
+                "**No one can sign in yet: this database has no accounts.** Create the first "
+                "administrator on the server with `python -m analytics users add "
+                "you@clinic.example --role admin` (docs/security.md). A demo database made "
+                "by an older Waymark has no demo accounts: delete it and start Waymark again "
+                "to rebuild the demo with them.",
+                icon=":material/person_add:",
+            )
         return
     lines = "\n".join(f"| {row.role} | `{row.email}` | {row.display_name} |" for row in accounts.itertuples())
     st.info(
