@@ -34,6 +34,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--load", action="store_true", help="also run the load test (20 sessions while an import runs)"
     )
+    p.add_argument(
+        "--page-runs",
+        type=int,
+        default=None,
+        help="AppTest reruns per page, cached and uncached each (default: --runs)",
+    )
     p.add_argument("--sessions", type=int, default=20, help="simultaneous sessions in the load run")
     p.add_argument(
         "--only",
