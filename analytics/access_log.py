@@ -17,8 +17,9 @@ from analytics.errors import WaymarkError
 from analytics.scope import Scope
 
 # What a row records. "view" and "export" name a client when one was shown; "denied" is a
-# request for a client outside the viewer's scope (nothing of it was shown).
-ACTIONS: tuple[str, ...] = ("view", "export", "denied", "sign-in", "sign-out", "import")
+# request for a client outside the viewer's scope (nothing of it was shown); "account" is an
+# administrator's change to an account (detail says which).
+ACTIONS: tuple[str, ...] = ("view", "export", "denied", "sign-in", "sign-out", "import", "account")
 SEARCH_LIMIT = 10_000
 
 
