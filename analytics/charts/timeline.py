@@ -462,16 +462,23 @@ def goal_small_multiples(panels: pd.DataFrame, domain: list[str], width: int = 2
             for title, status in zip(panels["panel"], panels["panel_status"], strict=True)
         ]
     )
+    panels = panels.assign(target_level=1.0, baseline_level=0.0)
     base = alt.Chart(panels)
-    reference = base.mark_rule(color=OKABE_ITO["green"], strokeDash=[4, 3]).encode(y=alt.datum(1.0))
-    zero = base.mark_rule(color=OKABE_ITO["grey"], strokeDash=[4, 3]).encode(y=alt.datum(0.0))
+    # One axis definition for every layer, so each panel shows a single 0%/100% axis.
+    y_axis = alt.Axis(values=[0, 1], format=".0%", title="Progress")
+    reference = base.mark_rule(color=OKABE_ITO["green"], strokeDash=[4, 3]).encode(
+        y=alt.Y("target_level:Q", axis=y_axis)
+    )
+    zero = base.mark_rule(color=OKABE_ITO["grey"], strokeDash=[4, 3]).encode(
+        y=alt.Y("baseline_level:Q", axis=y_axis)
+    )
     path = base.mark_line(color=OKABE_ITO["black"], strokeWidth=1.3).encode(
         x=alt.X(
             "checkin_date:T",
             scale=x_scale,
             axis=alt.Axis(format="%b %Y", title=None, grid=False, tickCount="month", labelAngle=0),
         ),
-        y=alt.Y("progress:Q", title="Progress", axis=alt.Axis(values=[0, 1], format=".0%")),
+        y=alt.Y("progress:Q", axis=y_axis),
         order="checkin_date:T",
         detail="goal_id:N",
         opacity=alt.condition("datum.revised", alt.value(0.45), alt.value(1.0)),
