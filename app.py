@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from analytics.errors import WaymarkError
-from ui.auth import account_sidebar, sign_in_gate
+from ui.auth import account_sidebar, open_requested_page, sign_in_gate
 from ui.data import get_database
 from ui.first_run import ensure_database
 from ui.viewer import allow_pages
@@ -56,6 +56,7 @@ sections = {section: [PAGES[name] for name in names] for section, names in NAVIG
 page = st.navigation(sections, position="hidden")
 # Each PAGES key is its file's name in pages/, so pages can check they are on this list.
 allow_pages({name for names in NAVIGATION[viewer.role].values() for name in names})
+open_requested_page(sections)
 with st.sidebar:
     for section, pages in sections.items():
         st.caption(section)

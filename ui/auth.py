@@ -28,6 +28,7 @@ from ui.viewer import Viewer, allow_pages, current_viewer
 IDLE_MINUTES_DEFAULT = 30
 _LAST_SEEN = "_auth_last_seen"
 _NOTICE = "_auth_notice"
+_WANTED_PAGE = "_auth_wanted_page"
 
 
 def _secrets_section(name: str) -> object | None:
@@ -106,10 +107,35 @@ def sign_in_gate() -> Viewer:
         if viewer is not None:
             return viewer
     # No st.navigation here: the sign-in form is drawn in place of whatever page the URL
-    # names, so the URL survives sign-in and no "page not found" dialog covers the form.
+    # names, and no "page not found" dialog covers it. The page asked for is remembered,
+    # so that a shared link (say, to one client) opens once its reader has signed in.
+    if _WANTED_PAGE not in st.session_state:
+        st.session_state[_WANTED_PAGE] = _requested_page()
     _sign_in_page()
     st.stop()
     raise AssertionError("unreachable")  # st.stop() raises
+
+
+def _requested_page() -> str:
+    """The first part of the URL's path (a page's url_path), or '' for the home page."""
+    from urllib.parse import urlsplit
+
+    try:
+        path = urlsplit(st.context.url or "").path
+    except Exception:  # no browser context (tests, bare mode)
+        return ""
+    return path.strip("/").split("/")[-1] if path.strip("/") else ""
+
+
+def open_requested_page(sections: dict[str, list]) -> None:
+    """Right after sign-in, open the page the URL asked for, if the role has it (app.py)."""
+    wanted = st.session_state.pop(_WANTED_PAGE, "")
+    if not wanted:
+        return
+    for entries in sections.values():
+        for entry in entries:
+            if entry.url_path == wanted:
+                st.switch_page(entry, query_params=st.query_params.to_dict())
 
 
 def _oidc_viewer() -> Viewer | None:
