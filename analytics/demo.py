@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import duckdb
 import numpy as np
-import pandas as pd
+import pyarrow as pa
 
 from analytics.db import Database
 from analytics.errors import WaymarkError
@@ -64,7 +64,7 @@ class ScaleConfig:
 
 SCALES: dict[str, ScaleConfig] = {
     "clinic": ScaleConfig(2, 8, 120, 330, 1.6, 1.0, 0.12, 2.5),
-    "system": ScaleConfig(100, 900, 50_000, 540, 1.4, 1.6, 1.0, 4.0),
+    "system": ScaleConfig(100, 900, 50_000, 540, 4.05, 1.6, 1.1, 16.4),
 }
 
 # ---------------------------------------------------------------- fixed catalogues
@@ -407,12 +407,15 @@ def _pool_choice(rng: np.random.Generator, offsets: np.ndarray, sizes: np.ndarra
     return offsets + np.floor(rng.random(offsets.size) * sizes).astype(np.int64)
 
 
-def _categorical(codes: np.ndarray, categories: tuple[str, ...] | list[str]) -> pd.Categorical:
-    return pd.Categorical.from_codes(np.asarray(codes, dtype=np.int64), categories=list(categories))
+def _categorical(codes: np.ndarray, categories: tuple[str, ...] | list[str]) -> pa.DictionaryArray:
+    """Text from a small vocabulary by code (-1 = NULL), without building millions of strings."""
+    codes = np.asarray(codes, dtype=np.int32)
+    indices = pa.array(codes, mask=codes < 0)
+    return pa.DictionaryArray.from_arrays(indices, pa.array(list(categories), type=pa.string()))
 
 
-def _nullable(values: np.ndarray, missing: np.ndarray) -> pd.arrays.IntegerArray:
-    return pd.arrays.IntegerArray(np.asarray(values, dtype=np.int64), np.asarray(missing, dtype=bool))
+def _nullable(values: np.ndarray, missing: np.ndarray) -> pa.Array:
+    return pa.array(np.asarray(values, dtype=np.int64), mask=np.asarray(missing, dtype=bool))
 
 
 class _Snap:
@@ -661,7 +664,7 @@ def _goals(rng: np.random.Generator, cfg: ScaleConfig, cl: dict, prac: dict, att
     ordinal = np.where(late, rng.integers(3, 8, n_c), timely)
     has_goal = ordinal < att["count"]
     base = att["day"][np.minimum(att["first"] + ordinal, att["day"].size - 1)]
-    chains = 1 + np.minimum(rng.poisson(cfg.extra_goal_chains, n_c), 3)
+    chains = 1 + np.minimum(rng.poisson(cfg.extra_goal_chains, n_c), 6)
     owner, k = _expand(chains)
     gap = np.where(k == 0, 0, rng.integers(0, 71, owner.size))
     cum = np.cumsum(gap)
@@ -735,39 +738,44 @@ def _values(rng: np.random.Generator, g: dict, gi: np.ndarray, day: np.ndarray) 
     better = np.where(np.array([m[3] for m in MEASURES])[measure], 1.0, -1.0)
     threshold = np.array([m[4] for m in MEASURES])[measure]
     base, target = g["baseline"][gi], g["target"][gi]
-    tr, amax, tau = g["tr"][gi], g["amax"][gi], g["tau"][gi]
-    reach = 1 - (1 - np.clip(t / tr, 0, 1)) ** 1.6
-    slip_raw = np.where(measure == GAS, 1, np.ceil(threshold * 0.6)) + g["jump_extra"][gi]
-    slip = 1 - (slip_raw / np.abs(target - base)) * np.clip((t - tr - g["slip_at"][gi]) / 0.2, 0, 1)
-    grow = amax * (1 - np.exp(-t / tau))
-    dip = g["depth"][gi] * np.exp(-(((t - g["ts"][gi]) / 0.12) ** 2))
     tj = g["tj"][gi]
+    p = np.empty(t.size)
+    slip = np.ones(t.size)
+    # One pass per scenario over its own rows (a loop over 11 shapes, not over rows).
+    for scenario in range(len(SCENARIOS)):
+        i = np.flatnonzero(s == scenario)
+        if i.size == 0:
+            continue
+        x, k = t[i], gi[i]
+        if scenario in (A_GRAD, B_SUST, C_SLIP):
+            tr_k = g["tr"][k]
+            y = 1 - (1 - np.clip(x / tr_k, 0, 1)) ** 1.6
+            if scenario == C_SLIP:
+                m = measure[i]
+                raw = np.where(m == GAS, 1, np.ceil(threshold[i] * 0.6)) + g["jump_extra"][k]
+                ramp = np.clip((x - tr_k - g["slip_at"][k]) / 0.2, 0, 1)
+                slip[i] = 1 - raw / np.abs(target[i] - base[i]) * ramp
+                y = np.where(x < tr_k, y, slip[i])
+        elif scenario == D_SETB:
+            dip = g["depth"][k] * np.exp(-(((x - g["ts"][k]) / 0.12) ** 2))
+            y = g["amax"][k] * (1 - np.exp(-x / g["tau"][k])) - dip
+        elif scenario == E_PLAT:
+            y = g["plateau"][k] * np.clip(x / g["plateau_at"][k], 0, 1)
+        elif scenario == F_GAIN:
+            y = 0.1 * np.minimum(x, tj[i]) + np.where(x >= tj[i], 0.25 * (x - tj[i]), 0)
+        elif scenario == G_LOSS:
+            y = 0.8 * np.clip(x / tj[i], 0, 1)
+        elif scenario == H_IRREL:
+            y = 0.1 * x
+        elif scenario == I_HOLD:
+            y = 0.6 * (1 - np.exp(-x / 0.5))
+        elif scenario == J_EXPL:
+            y = np.clip(x / 0.35, 0, 1)
+        else:
+            y = g["amax"][k] * (1 - np.exp(-x / g["tau"][k]))
+        p[i] = y
+    tr = g["tr"][gi]
     jumped = t >= tj
-    p = np.select(
-        [
-            (s == A_GRAD) | (s == B_SUST),
-            s == C_SLIP,
-            s == D_SETB,
-            s == E_PLAT,
-            s == F_GAIN,
-            s == G_LOSS,
-            s == H_IRREL,
-            s == I_HOLD,
-            s == J_EXPL,
-        ],
-        [
-            reach,
-            np.where(t < tr, reach, slip),
-            grow - dip,
-            g["plateau"][gi] * np.clip(t / g["plateau_at"][gi], 0, 1),
-            0.1 * np.minimum(t, tj) + np.where(jumped, 0.25 * (t - tj), 0),
-            0.8 * np.clip(t / tj, 0, 1),
-            0.1 * t,
-            0.6 * (1 - np.exp(-t / 0.5)),
-            np.clip(t / 0.35, 0, 1),
-        ],
-        grow,
-    )
     value = base + p * (target - base)
     # Sudden gains and losses: a jump of at least the reliable-change threshold (plus a
     # margin for noise) between two check-ins, held for five weeks before any recovery.
@@ -810,7 +818,8 @@ def _checkins(rng: np.random.Generator, cfg: ScaleConfig, g: dict, att: dict, pr
     )
     keep = ~on_hold & (day <= g["end_day"][gi_all])
     gi_all, day, session = gi_all[keep], day[keep], session[keep]
-    order = np.lexsort((session < 0, day, gi_all))
+    # Goal, then day, then the session's check-in before an app report of the same day.
+    order = np.argsort((gi_all << 21) | (day - day.min() << 1) | (session < 0), kind="stable")
     gi_all, day, session = gi_all[order], day[order], session[order]
     value = _values(rng, g, gi_all, day)
     reporter = np.where((session >= 0) & (rng.random(day.size) < 0.45), 1, 0)  # 1 practitioner
@@ -944,7 +953,7 @@ def _last_meets(gi: np.ndarray, meets: np.ndarray, n: int) -> np.ndarray:
     return out
 
 
-def _coping(rng: np.random.Generator, cfg: ScaleConfig, cl: dict, g: dict, end: int) -> dict:
+def _coping(rng: np.random.Generator, cfg: ScaleConfig, cl: dict, g: dict) -> dict:
     n_c = cl["no"].size
     first_goal = np.full(n_c, -1)
     first_goal[g["client"][::-1]] = g["start"][::-1]
@@ -957,32 +966,43 @@ def _coping(rng: np.random.Generator, cfg: ScaleConfig, cl: dict, g: dict, end: 
     rate = rng.gamma(2.0, cfg.practice_per_week / 2.0, n_c)
     count = np.where(practising, rng.poisson(rate * span / 7), 0)
     ci, _ = _expand(count)
-    day = begin[ci] + np.floor(rng.random(ci.size) * (span[ci] + 1)).astype(np.int64)
-    second = rng.integers(7 * 3600, 23 * 3600, ci.size)
-    at = day * 86400 + second
-    order = np.lexsort((at, ci))
-    ci, day, at = ci[order], day[order], at[order]
+    n = ci.size
+    # Times as one sortable key (client in the high bits, seconds since `begin` below),
+    # so ordering 10 million logs is one integer sort instead of a multi-key lexsort.
+    day_off = (rng.random(n, dtype=np.float32) * (span[ci] + 1)).astype(np.int64)
+    seconds = day_off * 86400 + rng.integers(7 * 3600, 23 * 3600, n)
+    key = np.sort((ci << 32) | seconds)
+    del day_off, seconds
+    ci = key >> 32
+    rel = key & 0xFFFFFFFF
+    del key
+    at = begin[ci] * 86400 + rel
+    day = begin[ci] + rel // 86400
     favourite = rng.integers(0, len(SKILLS), (n_c, 3))
     skill = np.where(
-        rng.random(ci.size) < 0.15,
-        rng.integers(0, len(SKILLS), ci.size),
-        favourite[ci, _pick(rng, np.array([0.5, 0.3, 0.2]), ci.size)],
+        rng.random(n, dtype=np.float32) < 0.15,
+        rng.integers(0, len(SKILLS), n),
+        favourite[ci, _pick(rng, np.array([0.5, 0.3, 0.2]), n)],
     )
     # Link to the goal most recently started before the log, when it is still open.
     gkey = g["client"].astype(np.int64) * DAY_KEY + g["start"]
-    gi = np.searchsorted(gkey, ci.astype(np.int64) * DAY_KEY + day, side="right") - 1
+    gi = np.searchsorted(gkey, ci * DAY_KEY + day, side="right") - 1
     valid = (gi >= 0) & (g["client"][np.maximum(gi, 0)] == ci)
     gi = np.maximum(gi, 0)
     valid &= day <= g["end_day"][gi]
-    linked = valid & (rng.random(ci.size) < 0.7)
-    efficacy = np.array([s[3] for s in SKILLS])[skill]
-    response = rng.uniform(0.5, 1.3, n_c)[ci]
-    learning = 1 + 0.3 * np.clip((day - begin[ci]) / 120, 0, 1)  # skills get easier with practice
-    base = rng.uniform(40, 75, n_c)[ci]
-    before = np.clip(np.rint(base + rng.normal(0, 12, ci.size)), 5, 100).astype(np.int64)
-    frac = np.clip(efficacy * response * learning + rng.normal(0, 0.1, ci.size), -0.1, 0.9)
-    after = np.clip(np.rint(before * (1 - frac)), 0, 100).astype(np.int64)
-    helpful = np.clip(np.rint(1 + frac * 8 + rng.normal(0, 0.6, ci.size)), 1, 5).astype(np.int64)
+    linked = valid & (rng.random(n, dtype=np.float32) < 0.7)
+    efficacy = np.array([s[3] for s in SKILLS], dtype=np.float32)[skill]
+    response = rng.uniform(0.5, 1.3, n_c).astype(np.float32)[ci]
+    # Skills get easier with practice: up to 30% more relief after four months.
+    learning = 1 + 0.3 * np.clip((rel / 86400 / 120).astype(np.float32), 0, 1)
+    base = rng.uniform(40, 75, n_c).astype(np.float32)[ci]
+    noise = rng.standard_normal(n, dtype=np.float32)
+    before = np.clip(np.rint(base + 12 * noise), 5, 100).astype(np.int32)
+    noise = rng.standard_normal(n, dtype=np.float32)
+    frac = np.clip(efficacy * response * learning + 0.1 * noise, -0.1, 0.9)
+    after = np.clip(np.rint(before * (1 - frac)), 0, 100).astype(np.int32)
+    noise = rng.standard_normal(n, dtype=np.float32)
+    helpful = np.clip(np.rint(1 + frac * 8 + 0.6 * noise), 1, 5).astype(np.int32)
     return {
         "client": ci,
         "skill": skill,
@@ -991,39 +1011,33 @@ def _coping(rng: np.random.Generator, cfg: ScaleConfig, cl: dict, g: dict, end: 
         "at": at,
         "before": before,
         "after": after,
-        "after_missing": rng.random(ci.size) < 0.12,
+        "after_missing": rng.random(n, dtype=np.float32) < 0.12,
         "helpful": helpful,
-        "helpful_missing": rng.random(ci.size) < 0.06,
-        "note": np.where(rng.random(ci.size) < 0.1, rng.integers(0, len(LOG_NOTES), ci.size), -1),
+        "helpful_missing": rng.random(n, dtype=np.float32) < 0.06,
+        "note": np.where(rng.random(n, dtype=np.float32) < 0.1, rng.integers(0, len(LOG_NOTES), n), -1),
     }
 
 
 # ---------------------------------------------------------------- building
-def build_demo(
-    db: Database,
+def generate_frames(
     seed: int = 7,
     scale: str = "clinic",
-    progress: Progress | None = None,
     end: dt.date = DEFAULT_END,
-    *,
-    replace: bool = False,
-) -> dict[str, int]:
-    """Fill a migrated database with the demo clinic; returns row counts per table.
-
-    Refuses (DemoDataExists) when clinical tables already hold rows, unless `replace`,
-    which empties them first, in the same transaction.
-    """
+    progress: Progress | None = None,
+) -> tuple[dict[str, pa.Table], dict[str, int]]:
+    """The demo's tables as frames of integer parts (what `demo.sql` inserts), and the
+    zero-padding widths of the text ids; nothing is written."""
     if scale not in SCALES:
         raise WaymarkError(f"Unknown demo scale {scale!r}; use one of: {', '.join(SCALES)}.")
     cfg = SCALES[scale]
-    report = progress or (lambda fraction, message: None)
+    report = progress or _quiet
     rng = np.random.default_rng(seed)
     end_day = (end - EPOCH).days
 
     report(0.02, "Practitioners and clients…")
     prac = _practitioners(rng, cfg)
     cl = _clients(rng, cfg, prac, end_day)
-    report(0.08, "Sessions…")
+    report(0.06, "Sessions…")
     ses = _sessions(rng, cl, prac, end_day)
     att_idx = np.flatnonzero(ses["attended"])
     att_client = ses["client"][att_idx]
@@ -1038,14 +1052,14 @@ def build_demo(
         "first": np.cumsum(count) - count,
     }
     snap = _Snap(att_client, att["day"])
-    report(0.15, "Goals…")
+    report(0.1, "Goals…")
     g = _goals(rng, cfg, cl, prac, att, snap)
-    report(0.25, "Goal check-ins…")
+    report(0.15, "Goal check-ins…")
     ck = _checkins(rng, cfg, g, att, prac, cl)
-    report(0.4, "Goal events…")
+    report(0.25, "Goal events…")
     ev = _events(rng, g, ck, cl)
-    report(0.45, "Coping-skill logs…")
-    logs = _coping(rng, cfg, cl, g, end_day)
+    report(0.3, "Coping-skill logs…")
+    logs = _coping(rng, cfg, cl, g)
     frames = _frames(prac, cl, ses, g, ck, ev, logs)
     widths = {
         "pw": max(2, len(str(prac["no"].size))),
@@ -1053,6 +1067,29 @@ def build_demo(
         "kw": max(6, len(str(ck["day"].size))),
         "lw": max(6, len(str(logs["at"].size))),
     }
+    return frames, widths
+
+
+def _quiet(fraction: float, message: str) -> None:
+    """The default progress report: say nothing."""
+
+
+def build_demo(
+    db: Database,
+    seed: int = 7,
+    scale: str = "clinic",
+    progress: Progress | None = None,
+    end: dt.date = DEFAULT_END,
+    *,
+    replace: bool = False,
+) -> dict[str, int]:
+    """Fill a migrated database with the demo clinic; returns row counts per table.
+
+    Refuses (DemoDataExists) when the demo's tables already hold rows, unless `replace`,
+    which empties them first.
+    """
+    report = progress or _quiet
+    frames, widths = generate_frames(seed, scale, end, report)
     with db.connection() as cur:
         existing = table_counts(cur)
         if any(existing.values()) and not replace:
@@ -1067,7 +1104,7 @@ def build_demo(
         _empty(cur)
         try:
             for i, table in enumerate(DEMO_TABLES):
-                report(0.5 + 0.5 * i / len(DEMO_TABLES), f"Writing {table}…")
+                report(0.35 + 0.65 * i / len(DEMO_TABLES), f"Writing {table}…")
                 cur.register("demo_frame", frames[table])
                 sql = Database.sql_text(f"demo.insert_{table}")
                 cur.execute(sql, {k: v for k, v in widths.items() if f"${k}" in sql} or None)
@@ -1093,28 +1130,25 @@ def _empty(cur: duckdb.DuckDBPyConnection) -> None:
     cur.execute("COMMIT")
 
 
-def _frames(
-    prac: dict, cl: dict, ses: dict, g: dict, ck: dict, ev: dict, logs: dict
-) -> dict[str, pd.DataFrame]:
+def _frames(prac: dict, cl: dict, ses: dict, g: dict, ck: dict, ev: dict, logs: dict) -> dict[str, pa.Table]:
     first = np.array(FIRST_NAMES)[prac["first"]]
     last = np.array(LAST_NAMES)[prac["last"]]
-    practitioners = pd.DataFrame(
+    practitioners = pa.table(
         {
             "p_no": prac["no"],
-            "display_name": pd.array(np.char.add(np.char.add(first, " "), last), dtype="str"),
+            "display_name": pa.array(np.char.add(np.char.add(first, " "), last).tolist()),
             "role": _categorical(prac["role"], ("supervisor", "therapist")),
             "sup_no": _nullable(prac["supervisor"] + 1, prac["supervisor"] < 0),
-            "email": pd.array(
+            "email": pa.array(
                 np.char.add(
                     np.char.add(np.char.lower(first), "."),
                     np.char.add(np.char.lower(last), "@waymark.example"),
-                ),
-                dtype="str",
+                ).tolist()
             ),
         }
     )
     code = cl["code"]
-    clients = pd.DataFrame(
+    clients = pa.table(
         {
             "c_no": cl["no"],
             "p_no": cl["practitioner"] + 1,
@@ -1125,7 +1159,7 @@ def _frames(
             "discharge": _nullable(cl["discharge"], cl["discharge"] < 0),
         }
     )
-    sessions = pd.DataFrame(
+    sessions = pa.table(
         {
             "c_no": ses["client"] + 1,
             "seq": ses["seq"],
@@ -1136,7 +1170,7 @@ def _frames(
         }
     )
     parent = g["parent"]
-    goals = pd.DataFrame(
+    goals = pa.table(
         {
             "c_no": g["client"] + 1,
             "g_no": g["ordinal"],
@@ -1156,7 +1190,7 @@ def _frames(
             "target": g["target"],
         }
     )
-    events = pd.DataFrame(
+    events = pa.table(
         {
             "c_no": g["client"][ev["goal"]] + 1,
             "g_no": g["ordinal"][ev["goal"]],
@@ -1169,7 +1203,7 @@ def _frames(
     )
     session = ck["session"]
     sidx = np.maximum(session, 0)
-    checkins = pd.DataFrame(
+    checkins = pa.table(
         {
             "k_no": np.arange(1, ck["day"].size + 1),
             "c_no": g["client"][ck["goal"]] + 1,
@@ -1184,7 +1218,7 @@ def _frames(
             ),
         }
     )
-    skills = pd.DataFrame(
+    skills = pa.table(
         {
             "skill_id": [s[0] for s in SKILLS],
             "name": [s[1] for s in SKILLS],
@@ -1192,7 +1226,7 @@ def _frames(
         }
     )
     lg = logs["goal"]
-    coping = pd.DataFrame(
+    coping = pa.table(
         {
             "l_no": np.arange(1, logs["at"].size + 1),
             "c_no": logs["client"] + 1,
