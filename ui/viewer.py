@@ -52,7 +52,10 @@ def require_viewer() -> Viewer:
                 # Signed in on a page run without the router: let app.py run, which
                 # draws this role's navigation and opens its first page.
                 with contextlib.suppress(StreamlitAPIException):
-                    st.switch_page(str(Path(__file__).resolve().parent.parent / "app.py"))
+                    st.switch_page(
+                        str(Path(__file__).resolve().parent.parent / "app.py"),
+                        query_params=st.query_params.to_dict(),
+                    )
             st.error(
                 "**Access is not allowed.** This page is not one of the pages for your role.",
                 icon=":material/block:",

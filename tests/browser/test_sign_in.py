@@ -98,3 +98,32 @@ def test_a_page_url_opened_first_on_a_fresh_server_asks_to_sign_in_and_then_obey
     assert sidebar_links(page) == role_page_titles("therapist")
     assert page.get_by_role("heading", name="Access log").count() == 0
     assert page.locator('[data-testid="stDataFrame"]').filter(has_text="user_id").count() == 0
+
+
+def test_a_shared_client_link_opens_after_sign_in_only_for_a_client_in_scope(
+    page, start_app, fresh_demo
+) -> None:
+    db_path, emails = fresh_demo
+    db = Database(db_path)
+    supervisor = db.scalar(
+        "SELECT practitioner_id FROM practitioners WHERE email = $e", {"e": emails["supervisor"]}
+    )
+    team = "(SELECT practitioner_id FROM practitioners WHERE practitioner_id = $s OR supervisor_id = $s)"
+    ours = db.scalar(f"SELECT min(client_id) FROM clients WHERE practitioner_id IN {team}", {"s": supervisor})
+    theirs = db.scalar(
+        f"SELECT min(client_id) FROM clients WHERE practitioner_id NOT IN {team}", {"s": supervisor}
+    )
+    db.close()
+    url = start_app(db_path)
+    page.goto(url)  # the server's first session opens the home page
+    page.get_by_text("Sign in to Waymark").wait_for(timeout=60_000)
+
+    for client, allowed in [(ours, True), (theirs, False)]:
+        page.goto(f"{url}/client?client={client}")
+        page.get_by_text("Sign in to Waymark").wait_for(timeout=60_000)
+        sign_in(page, emails["supervisor"])
+        page.get_by_role("heading", name="Client").first.wait_for(timeout=60_000)
+        wait_for_app(page)
+        assert f"/client?client={client}" in page.url
+        refused = page.get_by_text("Access is not allowed").count() > 0
+        assert refused is not allowed, (client, allowed)
