@@ -16,13 +16,24 @@ scoped_clients AS (
     FROM clients
     WHERE practitioner_id IN (SELECT unnest($scope::VARCHAR[]))
 ),
--- Attended sessions numbered per client (1 = first attended session ever).
+-- Clients with an attended session in any period: the session-based metrics need no one
+-- else, which keeps the work proportional to the period at health-system scale.
+period_attenders AS (
+    SELECT DISTINCT s.client_id
+    FROM sessions s
+    JOIN scoped_clients c USING (client_id)
+    WHERE s.attended
+      AND s.session_date BETWEEN (SELECT min(period_start) FROM periods)
+                             AND (SELECT max(period_end) FROM periods)
+),
+-- Their attended sessions numbered per client (1 = first attended session ever).
 attended AS (
     SELECT s.session_id, s.client_id, c.practitioner_id, s.session_date,
            row_number() OVER (PARTITION BY s.client_id ORDER BY s.session_date, s.session_id)
                AS session_number
     FROM sessions s
     JOIN scoped_clients c USING (client_id)
+    JOIN period_attenders USING (client_id)
     WHERE s.attended AND s.session_date <= (SELECT max(period_end) FROM periods)
 ),
 -- Goals that were really set: one marked entered-in-error never existed clinically.
@@ -114,7 +125,7 @@ session_any_checkin AS (
         ON cd.client_id = x.client_id AND cd.checkin_date = x.session_date
 ),
 -- Runs of consecutive sessions without any check-in: a session with a check-in starts a
--- new island; the run length counts the unchecked sessions in the island so far.
+-- new island (one sort per client); the island's unchecked sessions, in order, are a run.
 islands AS (
     SELECT *,
            sum(any_checkin::INTEGER) OVER (
@@ -122,31 +133,26 @@ islands AS (
                ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS island
     FROM session_any_checkin
 ),
-runs AS (
-    SELECT *,
-           sum((NOT any_checkin)::INTEGER) OVER (
-               PARTITION BY client_id, island ORDER BY session_date, session_id
-               ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS run_length,
-           min(CASE WHEN NOT any_checkin THEN session_date END) OVER (
-               PARTITION BY client_id, island) AS run_start
+gaps AS (
+    SELECT client_id, island,
+           list(session_date ORDER BY session_date, session_id) AS days,
+           list(session_id ORDER BY session_date, session_id) AS ids
     FROM islands
-),
-lapses AS (
-    SELECT * FROM runs WHERE NOT any_checkin AND run_length >= $k
-),
--- Attended sessions from the Nth on at which the client still had no goal at all.
-goalless_sessions AS (
-    SELECT a.*
-    FROM attended a
-    WHERE a.session_number >= $n
-      AND NOT EXISTS (
-          SELECT 1 FROM real_goals g
-          WHERE g.client_id = a.client_id AND g.start_date <= a.session_date)
+    WHERE NOT any_checkin
+    GROUP BY ALL
+    HAVING count(*) >= $k
 ),
 first_goals AS (
     SELECT client_id, arg_min(goal_id, (start_date, goal_id)) AS goal_id, min(start_date) AS start_date
     FROM real_goals
     GROUP BY ALL
+),
+-- Attended sessions from the Nth on at which the client still had no goal at all.
+goalless_sessions AS (
+    SELECT a.*
+    FROM attended a
+    LEFT JOIN first_goals f USING (client_id)
+    WHERE a.session_number >= $n AND (f.start_date IS NULL OR f.start_date > a.session_date)
 ),
 goal_setting AS (
     SELECT 'goal_setting' AS metric, p.period_start, p.period_end, a.practitioner_id,
@@ -243,14 +249,22 @@ period_clients AS (
     FROM periods p
     JOIN attended a ON a.session_date BETWEEN p.period_start AND p.period_end
 ),
-lapses_in_period AS (
-    SELECT p.period_start, l.client_id,
-           arg_max(l.session_id, (l.run_length, l.session_date)) AS session_id,
-           arg_max(l.session_date, (l.run_length, l.session_date)) AS lapse_date,
-           max(l.run_length) AS run_length,
-           arg_max(l.run_start, (l.run_length, l.session_date)) AS run_start
+-- A run lapses in a period when, at its last session up to the period's end, it is at
+-- least K sessions long and that session is in the period; reported as it stood then.
+run_ends AS (
+    SELECT p.period_start, p.period_end, g.client_id, g.days, g.ids,
+           len(list_filter(g.days, x -> x <= p.period_end)) AS run_length
     FROM periods p
-    JOIN lapses l ON l.session_date BETWEEN p.period_start AND p.period_end
+    JOIN gaps g ON g.days[1] <= p.period_end AND g.days[len(g.days)] >= p.period_start
+),
+lapses_in_period AS (
+    SELECT period_start, client_id,
+           arg_max(ids[run_length], (run_length, days[run_length])) AS session_id,
+           max(days[run_length]) AS lapse_date,
+           max(run_length) AS run_length,
+           arg_max(days[1], (run_length, days[run_length])) AS run_start
+    FROM run_ends
+    WHERE run_length >= $k AND days[run_length] >= period_start
     GROUP BY ALL
 ),
 goalless_in_period AS (
