@@ -228,24 +228,35 @@ WITH scoped_logs AS (
       AND l.logged_at >= $start::DATE
       AND l.logged_at < $end::DATE + INTERVAL 1 DAY
 ),
+-- Counted per client and skill first, so that spreading unlinked logs over life areas
+-- multiplies a few rows per client rather than every log.
+per_client_skill AS (
+    SELECT s.client_id, s.skill_id, g.life_area, g.goal_id IS NOT NULL AS is_linked, count(*) AS uses
+    FROM scoped_logs s
+    LEFT JOIN goals g ON g.goal_id = s.goal_id AND g.client_id = s.client_id
+    GROUP BY ALL
+),
 client_areas AS (
     SELECT DISTINCT g.client_id, g.life_area
     FROM goals g
-    WHERE g.client_id IN (SELECT client_id FROM scoped_logs)
-      AND g.lifecycle_status <> 'entered-in-error'
+    SEMI JOIN (SELECT DISTINCT client_id FROM per_client_skill WHERE NOT is_linked) USING (client_id)
+    WHERE g.lifecycle_status <> 'entered-in-error'
 ),
+-- Logs linked to no goal (or to a goal that is not the client's) count in each life area
+-- of the client's goals; under NULL when the client has none.
 area_logs AS (
-    SELECT DISTINCT s.log_id, s.client_id, s.skill_id,
-        coalesce(linked.life_area, fallback.life_area) AS life_area
-    FROM scoped_logs s
-    LEFT JOIN goals linked ON linked.goal_id = s.goal_id AND linked.client_id = s.client_id
-    LEFT JOIN client_areas fallback ON linked.goal_id IS NULL AND fallback.client_id = s.client_id
+    SELECT client_id, skill_id, life_area, uses FROM per_client_skill WHERE is_linked
+    UNION ALL
+    SELECT p.client_id, p.skill_id, a.life_area, p.uses
+    FROM per_client_skill p
+    LEFT JOIN client_areas a USING (client_id)
+    WHERE NOT p.is_linked
 )
 SELECT
     a.life_area,
     a.skill_id,
     k.name AS skill,
-    count(*) AS uses,
+    sum(a.uses)::BIGINT AS uses,
     count(DISTINCT a.client_id) AS clients
 FROM area_logs a
 LEFT JOIN coping_skills k USING (skill_id)
@@ -259,7 +270,7 @@ ORDER BY a.life_area NULLS LAST, uses DESC, skill;
 -- `practice_rank` (most uses first) and `help_rank` among skills with >= $min_uses rated uses.
 WITH scoped_logs AS (
     SELECT
-        l.log_id, l.client_id, l.skill_id, l.goal_id,
+        l.client_id, l.skill_id, l.goal_id,
         l.distress_before - l.distress_after AS distress_drop,
         l.helpfulness
     FROM coping_logs l
@@ -268,23 +279,20 @@ WITH scoped_logs AS (
       AND l.logged_at >= $start::DATE
       AND l.logged_at < $end::DATE + INTERVAL 1 DAY
 ),
-area_log_ids AS (
-    SELECT s.log_id
-    FROM scoped_logs s
-    LEFT JOIN goals linked ON linked.goal_id = s.goal_id AND linked.client_id = s.client_id
-    WHERE $area::VARCHAR IS NOT NULL
-      AND (
-        linked.life_area = $area::VARCHAR
-        OR (linked.goal_id IS NULL AND EXISTS (
-            SELECT 1 FROM goals g
-            WHERE g.client_id = s.client_id
-              AND g.life_area = $area::VARCHAR
-              AND g.lifecycle_status <> 'entered-in-error'))
-      )
+area_clients AS (
+    SELECT DISTINCT g.client_id
+    FROM goals g
+    WHERE g.life_area = $area::VARCHAR AND g.lifecycle_status <> 'entered-in-error'
 ),
+-- Every log once for all life areas; for one area, the logs linked to a goal in it, and the
+-- logs linked to no goal (or to a goal not the client's) whose client has a goal in it.
 chosen AS (
-    SELECT * FROM scoped_logs
-    WHERE $area::VARCHAR IS NULL OR log_id IN (SELECT log_id FROM area_log_ids)
+    SELECT s.*
+    FROM scoped_logs s
+    LEFT JOIN goals g ON $area::VARCHAR IS NOT NULL AND g.goal_id = s.goal_id AND g.client_id = s.client_id
+    WHERE $area::VARCHAR IS NULL
+       OR g.life_area = $area::VARCHAR
+       OR (g.goal_id IS NULL AND s.client_id IN (SELECT client_id FROM area_clients))
 ),
 per_skill AS (
     SELECT
