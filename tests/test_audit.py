@@ -297,7 +297,7 @@ def test_the_drill_down_names_the_clients_sessions_and_goals_misses_first(db, cl
     sessions = audit_cases(db, team, "followup_sessions", FEB, practitioner_id="p2")
     assert sessions["display_code"].tolist() == ["C-C"] * 3
     assert sessions["session_id"].tolist() == ["C-s5", "C-s7", "C-s8"]
-    assert set(sessions["detail"]) == {"0 of 1 active goals checked in"}
+    assert set(sessions["detail"]) == {"0 of 1 active goal checked in"}
 
     lacking = audit_cases(db, team, "lacking_followup", FEB, practitioner_id="p2")
     # Lacking follow-up is the numerator, so the misses (counted) come first.

@@ -49,7 +49,8 @@ def practitioner_bars(table: pd.DataFrame, metric: str, clinic_rate: float | Non
         x=alt.X(
             "rate:Q",
             title=LABELS[metric],
-            scale=alt.Scale(domain=[0, 1]),
+            # Room to the right of a full bar for its "n of d" label.
+            scale=alt.Scale(domain=[0, 1.14], nice=False),
             axis=alt.Axis(format="%", values=[0, 0.25, 0.5, 0.75, 1]),
         )
     )

@@ -174,7 +174,8 @@ followup_sessions AS (
     SELECT 'followup_sessions' AS metric, p.period_start, p.period_end, x.practitioner_id,
            x.client_id, NULL::VARCHAR AS goal_id, x.session_id, x.session_date AS case_date,
            x.goals_checked = x.goals_expected AS counted,
-           format('{} of {} active goals checked in', x.goals_checked, x.goals_expected) AS detail
+           format('{} of {} active goal{} checked in', x.goals_checked, x.goals_expected,
+                  CASE WHEN x.goals_expected = 1 THEN '' ELSE 's' END) AS detail
     FROM periods p
     JOIN expected_sessions x ON x.session_date BETWEEN p.period_start AND p.period_end
 ),
