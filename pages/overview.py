@@ -36,6 +36,7 @@ st.subheader("Sessions with a goal check-in, by month")
 activity = load(monthly_activity, viewer.scope, as_of)
 chart_tab, table_tab = st.tabs(["Chart", "Table"])
 with chart_tab:
+    st.caption("Light bars: sessions attended. Dark bars: those at which at least one goal got a check-in.")
     st.altair_chart(monthly_activity_chart(activity), width="stretch")
 with table_tab:
     st.dataframe(

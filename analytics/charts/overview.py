@@ -11,7 +11,7 @@ from analytics.charts import OKABE_ITO
 def monthly_activity_chart(activity: pd.DataFrame) -> alt.LayerChart:
     """Attended sessions per month as bars, those with a goal check-in overlaid."""
     base = alt.Chart(activity).encode(
-        x=alt.X("month:T", title="Month", timeUnit="yearmonth"),
+        x=alt.X("yearmonth(month):O", title="Month", axis=alt.Axis(labelAngle=0)),
         tooltip=[
             alt.Tooltip("month:T", title="Month", format="%B %Y"),
             alt.Tooltip("attended_sessions:Q", title="Sessions attended"),
