@@ -871,6 +871,11 @@ def _events(rng: np.random.Generator, g: dict, ck: dict, cl: dict) -> dict:
     # Closing event, by how the goal ended.
     s, kind = g["scenario"], g["close_kind"]
     last_meets = _last_meets(gi, meets, n_g)
+    # At discharge a goal short of target still counts as improving when the last
+    # check-in had covered at least 40% of the way from baseline to target.
+    last_value = np.full(n_g, np.nan)
+    last_value[gi] = value  # rows are sorted by goal then day: the last write wins
+    last_gain = (last_value - g["baseline"]) * better / np.maximum(np.abs(g["target"] - g["baseline"]), 1)
     close_life = np.select([kind == 2, np.isin(s, (E_PLAT, H_IRREL))], [2, 3], np.where(s == J_EXPL, 2, 2))
     close_ach = np.select(
         [
@@ -882,7 +887,7 @@ def _events(rng: np.random.Generator, g: dict, ck: dict, cl: dict) -> dict:
             s == J_EXPL,
         ],
         [
-            np.where(last_meets, np.where(sustaining >= 0, 5, 4), 6),
+            np.where(last_meets, np.where(sustaining >= 0, 5, 4), np.where(last_gain >= 0.4, 1, 6)),
             np.full(n_g, 4),
             np.full(n_g, 5),
             np.full(n_g, 7),
