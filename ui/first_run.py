@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import threading
+from pathlib import Path
+
 import streamlit as st
 
 from ui.data import configured_path
+
+# Two browser sessions opening a brand-new server at once must not both build the demo.
+_BUILDING = threading.Lock()
 
 
 def ensure_database() -> None:
@@ -13,6 +19,12 @@ def ensure_database() -> None:
     path, configured = configured_path()
     if configured or path.exists():
         return
+    with _BUILDING:
+        if not path.exists():
+            _build(path)
+
+
+def _build(path: Path) -> None:
     from analytics.auth import create_demo_accounts
     from analytics.db import Database
     from analytics.demo import build_demo
