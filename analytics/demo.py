@@ -1103,9 +1103,9 @@ def build_demo(
                 f"({', '.join(f'{n} {t}' for t, n in existing.items() if n)}). "
                 "Use a new file, or pass --replace to delete that data and rebuild the demo."
             )
-        # One statement per table rather than one transaction around all of them: DuckDB
-        # builds each primary-key index twice when a transaction holds millions of rows
-        # (measured: 60 s against 24 s at system scale). A failure empties the tables again.
+        # One statement per table rather than one transaction around all of them: with
+        # millions of rows the single transaction was much slower to commit (60 s against
+        # 24 s at system scale, one comparison). A failure empties the tables again.
         _empty(cur)
         try:
             for i, table in enumerate(DEMO_TABLES):
