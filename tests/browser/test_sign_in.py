@@ -81,6 +81,8 @@ def test_each_demo_role_sees_exactly_its_own_pages_on_a_fresh_server(
     for title in ALL_TITLES:
         if title not in expected:
             assert title not in sidebar, f"{role} sees {title!r}"
+    page.get_by_role("heading", name=expected[0]).first.wait_for(timeout=60_000)
+    wait_for_app(page)
     screenshot(page, f"signed-in-{role}")
 
 
