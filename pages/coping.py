@@ -329,6 +329,8 @@ def practice_and_progress(viewer, client_id: str, start: dt.date, as_of: dt.date
             f"stretches with less (n = {assoc['less_practice_n']}) moved "
             f"{signed(100 * assoc['less_practice_change'], '{:+.0f}')}%."
         )
+    elif n == 1:
+        lines.append("With a single stretch there is nothing to compare yet.")
     else:
         lines.append("Practice was the same in every stretch, so there is nothing to compare.")
     if assoc["rho"] is not None:

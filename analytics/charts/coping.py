@@ -99,7 +99,10 @@ def distress_drop_chart(effects: pd.DataFrame) -> alt.LayerChart:
         alt.Tooltip("max_drop:Q", title="Largest", format=".0f"),
     ]
     base = alt.Chart(rated).encode(y=y, tooltip=tooltip)
-    x_scale = alt.Scale(zero=True, nice=True)
+    # Vega-Lite leaves the whiskers' far ends (x2) out of the domain; give it explicitly.
+    low = min(0.0, float(rated["min_drop"].min())) if len(rated) else 0.0
+    high = max(0.0, float(rated["max_drop"].max())) if len(rated) else 1.0
+    x_scale = alt.Scale(domain=[low, high if high > low else low + 1], nice=True, padding=10)
     whiskers = base.mark_rule(color=OKABE_ITO["grey"], strokeWidth=1.5).encode(
         x=alt.X("min_drop:Q", title=DROP_TITLE, scale=x_scale), x2="max_drop:Q"
     )
