@@ -319,12 +319,17 @@ def monthly_trends(
     d: int = DEFAULT_D,
     k: int = DEFAULT_K,
     level: str = "clinic",
+    practitioner_id: str | None = None,
 ) -> pd.DataFrame:
     """Per calendar month (the last `months`, up to `as_of`) and metric, for the chosen
-    level: numerator, denominator (counts) and rate (0–1); point-in-time metrics are read
-    on each month's last day (or `as_of`)."""
+    level (or one practitioner in scope): numerator, denominator (counts) and rate (0–1);
+    point-in-time metrics are read on each month's last day (or `as_of`)."""
     if level not in ("clinic", "team", "practitioner"):
         raise WaymarkError(f"Unknown audit level {level!r}.")
+    if practitioner_id is not None:
+        if not scope.allows(practitioner_id):
+            raise AccessDenied("That practitioner is not in your team.")
+        scope, level = Scope((practitioner_id,)), "practitioner"
     rates = audit_rates(db, scope, month_periods(as_of, months), n, d, k)
     frame = rates[rates["level"] == level].copy()
     frame["label"] = frame["metric"].map({m.key: m.label for m in METRICS})

@@ -128,12 +128,12 @@ with st.expander("How these numbers are counted"):
 try:
     headline = load(clinic_headline, viewer.scope, period, n, d, k)
     table = load(practitioner_audit, viewer.scope, period, n, d, k)
-    trends = load(monthly_trends, viewer.scope, as_of, TREND_MONTHS, n, d, k)
 except WaymarkError as err:
     st.error(f"**{err.title}.** {err}")
     st.stop()
 
 practitioners = table[table["level"] == "practitioner"]
+names_by_id = dict(zip(practitioners["group_id"], practitioners["group_name"], strict=True))
 if practitioners.empty:
     st.info(
         "There is nobody with a caseload in your view yet. Once practitioners and their "
@@ -223,6 +223,31 @@ st.download_button(
 
 # --- monthly trends -------------------------------------------------------------------
 st.subheader(f"Month by month, last {TREND_MONTHS} months")
+trend_options = ["all", *sorted(names_by_id, key=names_by_id.get)]
+trend_requested = st.query_params.get("trend", "all")
+trend_who = st.selectbox(
+    "Whose months",
+    trend_options,
+    index=trend_options.index(trend_requested) if trend_requested in trend_options else 0,
+    format_func=lambda pid: "Everyone in view" if pid == "all" else names_by_id[pid],
+    key="audit_trend_who",
+)
+keep_in_url("trend", trend_who, "all")
+try:
+    trends = load(
+        monthly_trends,
+        viewer.scope,
+        as_of,
+        TREND_MONTHS,
+        n,
+        d,
+        k,
+        "clinic",
+        None if trend_who == "all" else trend_who,
+    )
+except WaymarkError as err:
+    st.error(f"**{err.title}.** {err}")
+    st.stop()
 trend_chart, trend_table = st.tabs(["Chart", "Table"])
 with trend_chart:
     st.altair_chart(monthly_trend_chart(trends), width="stretch", key="audit_trends")
@@ -244,7 +269,6 @@ with trend_table:
 
 # --- drill-down -----------------------------------------------------------------------
 st.subheader("The cases behind a number")
-names = dict(zip(practitioners["group_id"], practitioners["group_name"], strict=True))
 options = [*ordered["group_id"].tolist(), "all"]
 # The worst practitioner on the chosen metric first: their cases are the ones to look at.
 worst = options[0]
@@ -254,7 +278,7 @@ who = left.selectbox(
     "Practitioner",
     options,
     index=options.index(requested) if requested in options else 0,
-    format_func=lambda pid: "Everyone in view" if pid == "all" else names[pid],
+    format_func=lambda pid: "Everyone in view" if pid == "all" else names_by_id[pid],
     key="audit_who",
     help="Practitioners are listed worst first on the metric chosen above.",
 )
@@ -278,7 +302,7 @@ record_view(PAGE, None, f"cases {sort_key} {who} {period.start}..{period.end}")
 one, many = CASE_NOUNS[chosen.case]
 counted = int(cases["counted"].sum())
 st.markdown(
-    f"**{chosen.label}**, {'everyone in view' if who == 'all' else names[who]}: "
+    f"**{chosen.label}**, {'everyone in view' if who == 'all' else names_by_id[who]}: "
     f"{counted} of {len(cases)} {many} counted ({percent(counted / len(cases) if len(cases) else float('nan'))})."
 )
 st.caption(chosen.describe(n, d, k))

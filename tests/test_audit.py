@@ -419,6 +419,18 @@ def test_monthly_trends_have_one_point_per_month_and_metric(db, clinic) -> None:
     assert (int(dec["numerator"].iloc[0]), int(dec["denominator"].iloc[0])) == (0, 2)
 
 
+def test_monthly_trends_of_one_practitioner_and_only_within_scope(db, clinic) -> None:
+    build(clinic)
+    team = scope_for(db, "supervisor", "sup")
+    p2 = monthly_trends(db, team, dt.date(2026, 2, 28), months=2, practitioner_id="p2")
+    assert set(p2["group_id"]) == {"p2"}
+    # p2 in January: C's 19 and 26 Jan sessions followed up (2/2); February 0/3.
+    sessions = p2[p2["metric"] == "followup_sessions"]
+    assert list(zip(sessions["numerator"], sessions["denominator"], strict=True)) == [(2, 2), (0, 3)]
+    with pytest.raises(AccessDenied):
+        monthly_trends(db, team, dt.date(2026, 2, 28), practitioner_id="p9")
+
+
 def test_practitioner_table_sorts_worst_first_and_puts_nothing_to_count_last(db, clinic) -> None:
     build(clinic)
     table = practitioner_audit(db, scope_for(db, "supervisor", "sup"), FEB)

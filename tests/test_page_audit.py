@@ -133,3 +133,23 @@ def test_an_empty_team_is_told_so_kindly(tmp_path, monkeypatch) -> None:
     at = run_page("audit", db.path, viewer_for(db, "supervisor", "sup"), None, monkeypatch)
     assert not at.exception
     assert "nobody with a caseload" in at.info[0].value
+
+
+def test_the_trend_can_show_one_practitioners_months(clinic_file, monkeypatch) -> None:
+    db = Database(clinic_file)
+    at = run_page(
+        "audit",
+        clinic_file,
+        viewer_for(db, "supervisor", "sup"),
+        {"as_of": "2026-02-28", "months": "1"},
+        monkeypatch,
+    )
+    trend = chart_data(at, 1)
+    feb = trend[(trend["metric"] == "followup_sessions") & (trend["month"] == "2026-02-01")]
+    assert feb["rate"].iloc[0] == pytest.approx(6 / 9)
+    at.selectbox(key="audit_trend_who").set_value("p2").run()
+    assert not at.exception
+    trend = chart_data(at, 1)
+    feb = trend[(trend["metric"] == "followup_sessions") & (trend["month"] == "2026-02-01")]
+    assert feb["rate"].iloc[0] == 0.0
+    assert at.query_params["trend"] == "p2"
