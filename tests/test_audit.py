@@ -366,6 +366,17 @@ def test_target_date_review_accepts_only_a_recorded_outcome(db, clinic, setup, c
     assert cases[["goal_id", "counted", "detail"]].values.tolist() == [["G", counted, detail]]
 
 
+def test_a_drill_down_export_neutralises_a_display_code_that_looks_like_a_formula(db, clinic) -> None:
+    from analytics.exports import to_safe_csv
+
+    clinic.practitioner("p1")
+    clinic.client("A", "p1", intake="2026-02-02", code='=HYPERLINK("http://x.example","open")')
+    clinic.session("s1", "A", "2026-02-02")
+    text = to_safe_csv(audit_cases(db, Scope(("p1",)), "lacking_followup", FEB)).decode()
+    assert '\'=HYPERLINK(""http://x.example"",""open"")' in text
+    assert ",=HYPERLINK" not in text
+
+
 def test_a_goal_entered_in_error_is_not_a_goal(db, clinic) -> None:
     clinic.practitioner("p1")
     clinic.client("A", "p1", intake="2026-02-02")
