@@ -178,7 +178,7 @@ def practice_beside_progress_chart(
     return alt.vconcat(practice, checkins, spacing=8).resolve_scale(x="shared")
 
 
-def clinic_practice_chart(skills: pd.DataFrame, top: int = 12) -> alt.Chart:
+def clinic_practice_chart(skills: pd.DataFrame, top: int = 20) -> alt.Chart:
     """The most practised skills (uses, with clients in the tooltip) as horizontal bars."""
     shown = skills.sort_values("practice_rank").head(top)
     return (
@@ -210,7 +210,7 @@ def life_area_heatmap(area_practice: pd.DataFrame) -> alt.Chart:
                 title="Life area",
                 axis=alt.Axis(labelAngle=-30, labelLimit=200, labelOverlap=False),
             ),
-            y=alt.Y("skill:N", title=None, axis=alt.Axis(labelLimit=220)),
+            y=alt.Y("skill:N", title=None, axis=alt.Axis(labelLimit=220, labelOverlap=False)),
             color=alt.Color(
                 "uses:Q",
                 title="Skill logs",
@@ -223,5 +223,5 @@ def life_area_heatmap(area_practice: pd.DataFrame) -> alt.Chart:
                 alt.Tooltip("clients:Q", title="Clients"),
             ],
         )
-        .properties(height=max(120, 26 * frame["skill"].nunique() + 20))
+        .properties(height=max(120, 30 * frame["skill"].nunique() + 20))
     )
