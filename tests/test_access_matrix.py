@@ -3,7 +3,8 @@
 Every page registered in app.py runs under AppTest as each viewer, first plainly and then
 with URL parameters naming clients, goals and practitioners outside the viewer's scope.
 Everything the page sends to the browser (text, tables, chart data, widget options, in
-main area and sidebar) is searched for any trace of a client the viewer may not see.
+main area and sidebar) and every file its download buttons offer (the exports) is searched
+for any trace of a client the viewer may not see.
 
 The clinic (worked out by hand):
 - sup supervises t1 and t2; sup2 supervises t3.
@@ -18,6 +19,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 
 from analytics.db import Database
 from tests.apptest import run_page, viewer_for
@@ -66,9 +68,36 @@ def clinic_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+STORAGES: list[MemoryMediaFileStorage] = []
+
+
+class RecordingStorage(MemoryMediaFileStorage):
+    """AppTest's in-memory media store, remembered so a test can read download contents."""
+
+    def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+        super().__init__(*args, **kwargs)
+        STORAGES.append(self)
+
+
+@pytest.fixture(autouse=True)
+def record_downloads(monkeypatch: pytest.MonkeyPatch) -> None:
+    STORAGES.clear()
+    monkeypatch.setattr("streamlit.testing.v1.app_test.MemoryMediaFileStorage", RecordingStorage)
+
+
+def downloads(at) -> list[bytes]:  # noqa: ANN001 - an AppTest
+    """The bytes behind every download button of the last run (the exports)."""
+    files = []
+    for button in at.get("download_button"):
+        name = button.proto.url.rsplit("/", 1)[-1]
+        files.append(bytes(STORAGES[-1].get_file(name).content))
+    return files
+
+
 def shown(at) -> str:  # noqa: ANN001 - an AppTest
-    """Everything the page sends to the browser, as text (protobufs include table bytes)."""
-    parts: list[str] = []
+    """Everything the page sends to the browser, as text (protobufs include table bytes),
+    and the contents of every export it offers."""
+    parts: list[str] = [blob.decode("utf-8", "replace") for blob in downloads(at)]
 
     def walk(node) -> None:  # noqa: ANN001
         proto = getattr(node, "proto", None)
@@ -158,3 +187,17 @@ def test_the_client_page_opens_exactly_the_clients_in_scope_and_logs_each_attemp
         "SELECT user_id, action, page, client_id FROM access_log ORDER BY access_id DESC LIMIT 1"
     )
     assert last.values.tolist() == [[user, "view" if visible else "denied", "client", cid]]
+
+
+def test_the_matrix_sees_exports_a_supervisors_audit_csv_holds_their_team_only(
+    clinic_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Guard for the matrix itself: the audit page offers CSV exports, and their contents
+    # are read. sup's case list names the team's clients (alpha, QA-1001), never t3's.
+    viewer = viewer_for(Database(clinic_path), "supervisor", "sup", "sup@example.org")
+    at = run_page("audit", clinic_path, viewer, None, monkeypatch)
+    files = downloads(at)
+    assert files, "the audit page offers at least one CSV export"
+    text = b"\n".join(files).decode()
+    assert "QA-1001" in text and "Tess One" in text
+    assert "QC-3003" not in text and "Tia Three" not in text

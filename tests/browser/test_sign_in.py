@@ -60,6 +60,7 @@ def test_before_signing_in_no_page_name_appears_anywhere(page, start_app, fresh_
     assert page.locator('[data-testid="stSidebarNav"]').count() == 0
     for email in emails.values():
         assert email in body
+    page.get_by_role("textbox", name="Password").wait_for()
     screenshot(page, "sign-in")
 
 
