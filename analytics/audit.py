@@ -39,10 +39,17 @@ class Metric:
     label: str
     case: str
     higher_is_better: bool
-    definition: str  # with {n}, {d}, {k} placeholders
+    definition: str  # with {n}, {nth}, {d}, {k} placeholders
 
     def describe(self, n: int, d: int, k: int) -> str:
-        return self.definition.format(n=n, d=d, k=k)
+        return self.definition.format(n=n, nth=ordinal(n), d=d, k=k)
+
+
+def ordinal(number: int) -> str:
+    """1st, 2nd, 3rd, 4th, 11th, 12th, 13th, 21st…"""
+    if 10 <= number % 100 <= 20:
+        return f"{number}th"
+    return f"{number}{({1: 'st', 2: 'nd', 3: 'rd'}).get(number % 10, 'th')}"
 
 
 METRICS: tuple[Metric, ...] = (
@@ -51,7 +58,7 @@ METRICS: tuple[Metric, ...] = (
         "Goal-setting rate",
         "client",
         True,
-        "Clients whose {n}th attended session fell in the period, and of them those with at "
+        "Clients whose {nth} attended session fell in the period, and of them those with at "
         "least one goal (started on or before that session's day; a goal entered in error "
         "does not count).",
     ),
@@ -100,7 +107,7 @@ METRICS: tuple[Metric, ...] = (
         False,
         "Clients with an attended session in the period, and of them those who, at a session "
         "in the period, had reached {k} attended sessions in a row with an active goal but "
-        "no goal check-in at all, or had reached their {n}th attended session or later "
+        "no goal check-in at all, or had reached their {nth} attended session or later "
         "with no goal yet. Lower is better; compare with the one client in four who report "
         "that therapy lacked goal-setting or follow-up.",
     ),

@@ -474,3 +474,13 @@ def test_month_periods_end_at_the_as_of_date() -> None:
         ("2026-02-01", "2026-02-28"),
         ("2026-03-01", "2026-03-10"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("n", "text"),
+    [(1, "1st"), (2, "2nd"), (3, "3rd"), (4, "4th"), (11, "11th"), (12, "12th"), (13, "13th"), (21, "21st")],
+)
+def test_definitions_read_the_session_number_as_an_ordinal(n, text) -> None:
+    from analytics.audit import METRIC_BY_KEY
+
+    assert f"{text} attended session" in METRIC_BY_KEY["goal_setting"].describe(n, 30, 3)
