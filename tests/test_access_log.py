@@ -105,3 +105,18 @@ def test_no_waymark_code_updates_or_deletes_access_log_rows() -> None:
     files += [*ROOT.glob("ui/*.py"), *ROOT.glob("pages/*.py")]
     offenders = [str(f.relative_to(ROOT)) for f in files if changing.search(f.read_text(encoding="utf-8"))]
     assert offenders == []
+
+
+def test_every_download_button_in_the_pages_records_an_export() -> None:
+    # An export is a view that leaves the building: every st.download_button in a page
+    # must log it (ui.access.record_export as its on_click).
+    import ast
+
+    missing = []
+    for path in sorted((ROOT / "pages").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "download_button":
+                on_click = next((kw.value for kw in node.keywords if kw.arg == "on_click"), None)
+                if not (isinstance(on_click, ast.Name) and on_click.id == "record_export"):
+                    missing.append(f"{path.name}:{node.lineno}")
+    assert missing == []
