@@ -120,3 +120,12 @@ def test_every_download_button_in_the_pages_records_an_export() -> None:
                 if not (isinstance(on_click, ast.Name) and on_click.id == "record_export"):
                     missing.append(f"{path.name}:{node.lineno}")
     assert missing == []
+
+
+def test_every_page_asks_for_the_viewer_first() -> None:
+    # require_viewer() signs people in and refuses pages outside their role even when
+    # Streamlit runs a pages/ file without app.py (docs/security.md), so every page calls it.
+    missing = [
+        p.name for p in sorted((ROOT / "pages").glob("*.py")) if "require_viewer()" not in p.read_text()
+    ]
+    assert missing == []
