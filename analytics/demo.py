@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from analytics.db import Database
 from analytics.errors import WaymarkError
@@ -412,10 +413,6 @@ def _categorical(codes: np.ndarray, categories: tuple[str, ...] | list[str]) -> 
     codes = np.asarray(codes, dtype=np.int32)
     indices = pa.array(codes, mask=codes < 0)
     return pa.DictionaryArray.from_arrays(indices, pa.array(list(categories), type=pa.string()))
-
-
-def _nullable(values: np.ndarray, missing: np.ndarray) -> pa.Array:
-    return pa.array(np.asarray(values, dtype=np.int64), mask=np.asarray(missing, dtype=bool))
 
 
 class _Snap:
@@ -1029,9 +1026,8 @@ def generate_frames(
     scale: str = "clinic",
     end: dt.date = DEFAULT_END,
     progress: Progress | None = None,
-) -> tuple[dict[str, pa.Table], dict[str, int]]:
-    """The demo's tables as frames of integer parts (what `demo.sql` inserts), and the
-    zero-padding widths of the text ids; nothing is written."""
+) -> dict[str, pa.Table]:
+    """The demo's tables as Arrow tables with the schema's columns; nothing is written."""
     if scale not in SCALES:
         raise WaymarkError(f"Unknown demo scale {scale!r}; use one of: {', '.join(SCALES)}.")
     cfg = SCALES[scale]
@@ -1065,14 +1061,7 @@ def generate_frames(
     ev = _events(rng, g, ck, cl)
     report(0.3, "Coping-skill logs…")
     logs = _coping(rng, cfg, cl, g)
-    frames = _frames(prac, cl, ses, g, ck, ev, logs)
-    widths = {
-        "pw": max(2, len(str(prac["no"].size))),
-        "cw": max(4, len(str(cl["no"].size))),
-        "kw": max(6, len(str(ck["day"].size))),
-        "lw": max(6, len(str(logs["at"].size))),
-    }
-    return frames, widths
+    return _frames(prac, cl, ses, g, ck, ev, logs)
 
 
 def _quiet(fraction: float, message: str) -> None:
@@ -1094,7 +1083,7 @@ def build_demo(
     which empties them first.
     """
     report = progress or _quiet
-    frames, widths = generate_frames(seed, scale, end, report)
+    frames = generate_frames(seed, scale, end, report)
     with db.connection() as cur:
         existing = table_counts(cur)
         if any(existing.values()) and not replace:
@@ -1111,8 +1100,7 @@ def build_demo(
             for i, table in enumerate(DEMO_TABLES):
                 report(0.35 + 0.65 * i / len(DEMO_TABLES), f"Writing {table}…")
                 cur.register("demo_frame", frames[table])
-                sql = Database.sql_text(f"demo.insert_{table}")
-                cur.execute(sql, {k: v for k, v in widths.items() if f"${k}" in sql} or None)
+                cur.execute(Database.sql_text(f"demo.insert_{table}"))
                 cur.unregister("demo_frame")
         except BaseException:
             _empty(cur)
@@ -1135,41 +1123,74 @@ def _empty(cur: duckdb.DuckDBPyConnection) -> None:
     cur.execute("COMMIT")
 
 
+def _ids(prefix: str, *parts: tuple[np.ndarray, int]) -> pa.Array:
+    """Text ids, prefix then the numeric parts zero-padded to their widths and joined by
+    "-" (e.g. "g-0001-1"), built column-wise by Arrow compute."""
+    texts = []
+    for values, width in parts:
+        text = pc.cast(pa.array(np.asarray(values, dtype=np.int64)), pa.string())
+        texts.append(pc.utf8_lpad(text, width, "0") if width > 1 else text)
+    joined = texts[0] if len(texts) == 1 else pc.binary_join_element_wise(*texts, "-")
+    return pc.binary_join_element_wise(prefix, joined, "")
+
+
+def _ref(index: np.ndarray, ids: pa.Array, missing: np.ndarray | None = None) -> pa.DictionaryArray:
+    """A reference column: row i holds ids[index[i]] (NULL where missing). Dictionary-encoded,
+    so millions of references cost one small integer each, not a string built per row."""
+    indices = pa.array(np.asarray(index, dtype=np.int32), mask=missing)
+    return pa.DictionaryArray.from_arrays(indices, ids)
+
+
+def _date(days: np.ndarray, missing: np.ndarray | None = None) -> pa.Array:
+    return pa.array(np.asarray(days, dtype=np.int32), type=pa.date32(), mask=missing)
+
+
 def _frames(prac: dict, cl: dict, ses: dict, g: dict, ck: dict, ev: dict, logs: dict) -> dict[str, pa.Table]:
+    n_p, n_c = prac["no"].size, cl["no"].size
+    pw, cw = max(2, len(str(n_p))), max(4, len(str(n_c)))
+    prac_ids = _ids("prac-", (prac["no"], pw))
+    client_ids = _ids("cl-", (cl["no"], cw))
+    session_ids = _ids("s-", (ses["client"] + 1, cw), (ses["seq"], 3))
+    goal_ids = _ids("g-", (g["client"] + 1, cw), (g["ordinal"], 1))
+    skill_ids = pa.array([s[0] for s in SKILLS])
     first = np.array(FIRST_NAMES)[prac["first"]]
     last = np.array(LAST_NAMES)[prac["last"]]
+    email = np.char.add(
+        np.char.add(np.char.lower(first), "."), np.char.add(np.char.lower(last), "@waymark.example")
+    )
     practitioners = pa.table(
         {
-            "p_no": prac["no"],
+            "practitioner_id": prac_ids,
             "display_name": pa.array(np.char.add(np.char.add(first, " "), last).tolist()),
             "role": _categorical(prac["role"], ("supervisor", "therapist")),
-            "sup_no": _nullable(prac["supervisor"] + 1, prac["supervisor"] < 0),
-            "email": pa.array(
-                np.char.add(
-                    np.char.add(np.char.lower(first), "."),
-                    np.char.add(np.char.lower(last), "@waymark.example"),
-                ).tolist()
-            ),
+            "supervisor_id": _ref(np.maximum(prac["supervisor"], 0), prac_ids, prac["supervisor"] < 0),
+            "email": pa.array(email.tolist()),
         }
     )
     code = cl["code"]
+    letters = pa.array(list("ABCDEFGHJKLMNPQRSTUVWXYZ"))  # no I or O, easily misread
+    display_code = pc.binary_join_element_wise(
+        letters.take(pa.array(code // (24 * 9000))),
+        letters.take(pa.array((code // 9000) % 24)),
+        "-",
+        pc.cast(pa.array(1000 + code % 9000), pa.string()),
+        "",
+    )
     clients = pa.table(
         {
-            "c_no": cl["no"],
-            "p_no": cl["practitioner"] + 1,
-            "letter1": code // (24 * 9000),
-            "letter2": (code // 9000) % 24,
-            "digits": 1000 + code % 9000,
-            "intake": cl["intake"],
-            "discharge": _nullable(cl["discharge"], cl["discharge"] < 0),
+            "client_id": client_ids,
+            "practitioner_id": _ref(cl["practitioner"], prac_ids),
+            "display_code": display_code,
+            "intake_date": _date(cl["intake"]),
+            "discharge_date": _date(cl["discharge"], cl["discharge"] < 0),
         }
     )
     sessions = pa.table(
         {
-            "c_no": ses["client"] + 1,
-            "seq": ses["seq"],
-            "p_no": cl["practitioner"][ses["client"]] + 1,
-            "day": ses["day"],
+            "session_id": session_ids,
+            "client_id": _ref(ses["client"], client_ids),
+            "practitioner_id": _ref(cl["practitioner"][ses["client"]], prac_ids),
+            "session_date": _date(ses["day"]),
             "kind": _categorical(ses["kind"], ("intake", "individual", "review", "discharge")),
             "attended": ses["attended"],
         }
@@ -1177,16 +1198,15 @@ def _frames(prac: dict, cl: dict, ses: dict, g: dict, ck: dict, ev: dict, logs: 
     parent = g["parent"]
     goals = pa.table(
         {
-            "c_no": g["client"] + 1,
-            "g_no": g["ordinal"],
+            "goal_id": goal_ids,
+            "client_id": _ref(g["client"], client_ids),
             "description": _categorical(g["description"], [d[2] for d in DESCRIPTIONS]),
             "life_area": _categorical(g["area"], AREA_NAMES),
-            "start": g["start"],
-            "target_day": g["start"] + TARGET_HORIZON,
+            "start_date": _date(g["start"]),
+            "target_date": _date(g["start"] + TARGET_HORIZON),
             "lifecycle_status": _categorical(g["life"], LIFECYCLE),
             "achievement_status": _categorical(g["ach"], ACHIEVEMENT),
-            "parent_c_no": _nullable(g["client"][np.maximum(parent, 0)] + 1, parent < 0),
-            "parent_g_no": _nullable(g["ordinal"][np.maximum(parent, 0)], parent < 0),
+            "revised_from_goal_id": _ref(np.maximum(parent, 0), goal_ids, parent < 0),
             "measure": _categorical(g["measure"], [m[0] for m in MEASURES]),
             "scale_min": np.array([m[1] for m in MEASURES], dtype=float)[g["measure"]],
             "scale_max": np.array([m[2] for m in MEASURES], dtype=float)[g["measure"]],
@@ -1195,27 +1215,27 @@ def _frames(prac: dict, cl: dict, ses: dict, g: dict, ck: dict, ev: dict, logs: 
             "target": g["target"],
         }
     )
+    event_ids = pc.binary_join_element_wise(
+        goal_ids.take(pa.array(ev["goal"])), _ids("", (ev["ordinal"], 2)), "-e"
+    )
     events = pa.table(
         {
-            "c_no": g["client"][ev["goal"]] + 1,
-            "g_no": g["ordinal"][ev["goal"]],
-            "e_no": ev["ordinal"],
-            "day": ev["day"],
+            "event_id": event_ids,
+            "goal_id": _ref(ev["goal"], goal_ids),
+            "event_date": _date(ev["day"]),
             "lifecycle_status": _categorical(ev["life"], LIFECYCLE),
             "achievement_status": _categorical(ev["ach"], ACHIEVEMENT),
             "note": _categorical(ev["note"], [n for k in EVENT_KINDS for n in EVENT_NOTES[k]]),
         }
     )
+    n_k = ck["day"].size
     session = ck["session"]
-    sidx = np.maximum(session, 0)
     checkins = pa.table(
         {
-            "k_no": np.arange(1, ck["day"].size + 1),
-            "c_no": g["client"][ck["goal"]] + 1,
-            "g_no": g["ordinal"][ck["goal"]],
-            "s_c_no": _nullable(ses["client"][sidx] + 1, session < 0),
-            "s_seq": _nullable(ses["seq"][sidx], session < 0),
-            "day": ck["day"],
+            "checkin_id": _ids("k-", (np.arange(1, n_k + 1), max(6, len(str(n_k))))),
+            "goal_id": _ref(ck["goal"], goal_ids),
+            "session_id": _ref(np.maximum(session, 0), session_ids, session < 0),
+            "checkin_date": _date(ck["day"]),
             "value": ck["value"],
             "reporter": _categorical(ck["reporter"], ("client", "practitioner")),
             "note": _categorical(
@@ -1225,23 +1245,22 @@ def _frames(prac: dict, cl: dict, ses: dict, g: dict, ck: dict, ev: dict, logs: 
     )
     skills = pa.table(
         {
-            "skill_id": [s[0] for s in SKILLS],
+            "skill_id": skill_ids,
             "name": [s[1] for s in SKILLS],
             "category": [s[2] for s in SKILLS],
         }
     )
-    lg = logs["goal"]
+    n_l = logs["at"].size
     coping = pa.table(
         {
-            "l_no": np.arange(1, logs["at"].size + 1),
-            "c_no": logs["client"] + 1,
-            "skill_id": _categorical(logs["skill"], [s[0] for s in SKILLS]),
-            "g_c_no": _nullable(g["client"][lg] + 1, logs["goal_missing"]),
-            "g_no": _nullable(g["ordinal"][lg], logs["goal_missing"]),
-            "micros": logs["at"] * 1_000_000,
-            "before": logs["before"],
-            "after": _nullable(logs["after"], logs["after_missing"]),
-            "helpful": _nullable(logs["helpful"], logs["helpful_missing"]),
+            "log_id": _ids("log-", (np.arange(1, n_l + 1), max(6, len(str(n_l))))),
+            "client_id": _ref(logs["client"], client_ids),
+            "skill_id": _ref(logs["skill"], skill_ids),
+            "goal_id": _ref(logs["goal"], goal_ids, logs["goal_missing"]),
+            "logged_at": pa.array(logs["at"], type=pa.timestamp("s")),
+            "distress_before": logs["before"],
+            "distress_after": pa.array(logs["after"], mask=logs["after_missing"]),
+            "helpfulness": pa.array(logs["helpful"], mask=logs["helpful_missing"]),
             "note": _categorical(logs["note"], LOG_NOTES),
         }
     )

@@ -1,91 +1,51 @@
--- Inserts for the demo clinic (analytics/demo.py). Each reads the registered frame
--- `demo_frame` of integer parts and builds the stable text ids, so that no Python loop
--- formats millions of strings. Widths ($pw, $cw, $kw, $lw) are zero-padding lengths.
+-- Inserts for the demo clinic (analytics/demo.py). Each reads the registered Arrow table
+-- `demo_frame`, whose columns are the table's own; references and small vocabularies
+-- arrive dictionary-encoded and are cast to text here.
 
 -- name: insert_practitioners
--- Inserts practitioners: ids prac-NN, supervisors' ids from their numbers.
+-- Inserts the demo practitioners (prac-NN).
 INSERT INTO practitioners (practitioner_id, display_name, role, supervisor_id, email)
-SELECT
-    'prac-' || lpad(p_no::VARCHAR, $pw, '0'),
-    display_name,
-    role::VARCHAR,
-    'prac-' || lpad(sup_no::VARCHAR, $pw, '0'),
-    email
+SELECT practitioner_id, display_name, role::VARCHAR, supervisor_id::VARCHAR, email
 FROM demo_frame;
 
 -- name: insert_clients
--- Inserts clients: ids cl-NNNN, pseudonymous display codes like KX-4821, no real names.
+-- Inserts the demo clients (cl-NNNN) with pseudonymous display codes and no real names.
 INSERT INTO clients (client_id, practitioner_id, display_code, real_name, intake_date, discharge_date)
-SELECT
-    'cl-' || lpad(c_no::VARCHAR, $cw, '0'),
-    'prac-' || lpad(p_no::VARCHAR, $pw, '0'),
-    substr('ABCDEFGHJKLMNPQRSTUVWXYZ', letter1 + 1, 1)
-        || substr('ABCDEFGHJKLMNPQRSTUVWXYZ', letter2 + 1, 1) || '-' || digits::VARCHAR,
-    NULL,
-    DATE '1970-01-01' + intake::INTEGER,
-    DATE '1970-01-01' + discharge::INTEGER
+SELECT client_id, practitioner_id::VARCHAR, display_code, NULL, intake_date, discharge_date
 FROM demo_frame;
 
 -- name: insert_sessions
--- Inserts sessions: ids s-<client number>-<session number>.
+-- Inserts the demo sessions (s-<client>-<number>).
 INSERT INTO sessions (session_id, client_id, practitioner_id, session_date, kind, attended)
-SELECT
-    's-' || lpad(c_no::VARCHAR, $cw, '0') || '-' || lpad(seq::VARCHAR, 3, '0'),
-    'cl-' || lpad(c_no::VARCHAR, $cw, '0'),
-    'prac-' || lpad(p_no::VARCHAR, $pw, '0'),
-    DATE '1970-01-01' + day::INTEGER,
-    kind::VARCHAR,
-    attended
+SELECT session_id, client_id::VARCHAR, practitioner_id::VARCHAR, session_date, kind::VARCHAR, attended
 FROM demo_frame;
 
 -- name: insert_goals
--- Inserts goals: ids g-<client number>-<goal number>, three-month target dates.
+-- Inserts the demo goals (g-<client>-<number>) with their current status.
 INSERT INTO goals (
     goal_id, client_id, description, life_area, start_date, target_date, lifecycle_status,
     achievement_status, revised_from_goal_id, measure, scale_min, scale_max,
     higher_is_better, baseline, target
 )
 SELECT
-    'g-' || lpad(c_no::VARCHAR, $cw, '0') || '-' || g_no::VARCHAR,
-    'cl-' || lpad(c_no::VARCHAR, $cw, '0'),
-    description::VARCHAR,
-    life_area::VARCHAR,
-    DATE '1970-01-01' + start::INTEGER,
-    DATE '1970-01-01' + target_day::INTEGER,
-    lifecycle_status::VARCHAR,
-    achievement_status::VARCHAR,
-    'g-' || lpad(parent_c_no::VARCHAR, $cw, '0') || '-' || parent_g_no::VARCHAR,
-    measure::VARCHAR,
-    scale_min,
-    scale_max,
-    higher_is_better,
-    baseline,
-    target
+    goal_id, client_id::VARCHAR, description::VARCHAR, life_area::VARCHAR, start_date,
+    target_date, lifecycle_status::VARCHAR, achievement_status::VARCHAR,
+    revised_from_goal_id::VARCHAR, measure::VARCHAR, scale_min, scale_max,
+    higher_is_better, baseline, target
 FROM demo_frame;
 
 -- name: insert_goal_events
--- Inserts goal events: ids <goal id>-eNN, numbered in date order.
+-- Inserts the demo goal events (<goal id>-eNN, numbered in date order).
 INSERT INTO goal_events (event_id, goal_id, event_date, lifecycle_status, achievement_status, note)
-SELECT
-    'g-' || lpad(c_no::VARCHAR, $cw, '0') || '-' || g_no::VARCHAR || '-e' || lpad(e_no::VARCHAR, 2, '0'),
-    'g-' || lpad(c_no::VARCHAR, $cw, '0') || '-' || g_no::VARCHAR,
-    DATE '1970-01-01' + day::INTEGER,
-    lifecycle_status::VARCHAR,
-    achievement_status::VARCHAR,
-    note::VARCHAR
+SELECT event_id, goal_id::VARCHAR, event_date, lifecycle_status::VARCHAR,
+       achievement_status::VARCHAR, note::VARCHAR
 FROM demo_frame;
 
 -- name: insert_goal_checkins
--- Inserts goal check-ins: ids k-NNNNNN in goal then date order; session_id NULL between sessions.
+-- Inserts the demo goal check-ins (k-NNNNNN); session_id is NULL between sessions.
 INSERT INTO goal_checkins (checkin_id, goal_id, session_id, checkin_date, value, reporter, note)
-SELECT
-    'k-' || lpad(k_no::VARCHAR, $kw, '0'),
-    'g-' || lpad(c_no::VARCHAR, $cw, '0') || '-' || g_no::VARCHAR,
-    's-' || lpad(s_c_no::VARCHAR, $cw, '0') || '-' || lpad(s_seq::VARCHAR, 3, '0'),
-    DATE '1970-01-01' + day::INTEGER,
-    value,
-    reporter::VARCHAR,
-    note::VARCHAR
+SELECT checkin_id, goal_id::VARCHAR, session_id::VARCHAR, checkin_date, value,
+       reporter::VARCHAR, note::VARCHAR
 FROM demo_frame;
 
 -- name: insert_coping_skills
@@ -94,21 +54,13 @@ INSERT INTO coping_skills (skill_id, name, category)
 SELECT skill_id, name, category FROM demo_frame;
 
 -- name: insert_coping_logs
--- Inserts coping-skill logs: ids log-NNNNNN in client then time order.
+-- Inserts the demo coping-skill logs (log-NNNNNN, in client then time order).
 INSERT INTO coping_logs (
     log_id, client_id, skill_id, goal_id, logged_at, distress_before, distress_after,
     helpfulness, note
 )
-SELECT
-    'log-' || lpad(l_no::VARCHAR, $lw, '0'),
-    'cl-' || lpad(c_no::VARCHAR, $cw, '0'),
-    skill_id::VARCHAR,
-    'g-' || lpad(g_c_no::VARCHAR, $cw, '0') || '-' || g_no::VARCHAR,
-    make_timestamp(micros),
-    before,
-    after,
-    helpful,
-    note::VARCHAR
+SELECT log_id, client_id::VARCHAR, skill_id::VARCHAR, goal_id::VARCHAR, logged_at,
+       distress_before, distress_after, helpfulness, note::VARCHAR
 FROM demo_frame;
 
 -- name: table_counts
