@@ -135,30 +135,34 @@ class BuildInfo:
 
 
 def prepare_database(
-    path: Path, scale: str, seed: int = DEFAULT_SEED, echo: Callable[[str], None] = print
+    path: Path,
+    scale: str,
+    seed: int = DEFAULT_SEED,
+    echo: Callable[[str], None] = print,
+    rebuild: bool = False,
 ) -> BuildInfo:
     """Build the demo database of `scale` at `path`, or reuse it when its sidecar records the
-    same scale and seed (the file is never trusted without the record)."""
+    same scale and seed (the file is never trusted without the record). A database built by
+    another version of the generator is reused with a note saying so; `rebuild` forces a build."""
     if scale not in SCALES:
         raise ValueError(f"scale must be one of {SCALES}")
     path = Path(path)
     record = sidecar(path)
-    if path.exists() and record.exists():
+    if path.exists() and record.exists() and not rebuild:
         meta = json.loads(record.read_text())
-        if (
-            meta.get("scale") == scale
-            and meta.get("seed") == seed
-            and meta.get("generator") == _generator_digest()
-        ):
+        if meta.get("scale") == scale and meta.get("seed") == seed:
             db = Database(path)
             try:
                 rows = _row_counts(db)
             finally:
                 db.close()
+            note = meta.get("note", "")
+            if meta.get("generator") != _generator_digest():
+                note = (note + "; " if note else "") + (
+                    "built by an earlier version of the demo generator (use --rebuild for the current one)"
+                )
             echo(f"Reusing {path} ({scale}, seed {seed}, built in {meta.get('build_seconds')} s)")
-            return BuildInfo(
-                str(path), scale, seed, True, meta.get("build_seconds"), rows, meta.get("note", "")
-            )
+            return BuildInfo(str(path), scale, seed, True, meta.get("build_seconds"), rows, note)
     from analytics.demo import build_demo  # absent until the demo generator lands
 
     for leftover in (path, path.with_name(path.name + ".wal"), record):
@@ -1155,6 +1159,7 @@ def run_benchmark(
     sessions: int = 20,
     import_rows: int | None = None,
     page_runs: int | None = None,
+    rebuild: bool = False,
     echo: Callable[[str], None] = print,
 ) -> Report:
     """Build or reuse the database, then run the requested parts; never raises for a part
@@ -1165,7 +1170,7 @@ def run_benchmark(
         scale=scale, machine=machine_info(), database={}, started_at=dt.datetime.now(dt.UTC).isoformat()
     )
     try:
-        info = prepare_database(Path(path), scale, seed, echo)
+        info = prepare_database(Path(path), scale, seed, echo, rebuild=rebuild)
     except ModuleNotFoundError as exc:
         report.absent.append(
             {"key": "demo", "label": "demo database", "reason": f"{exc.name} is not on main"}

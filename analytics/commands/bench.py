@@ -25,7 +25,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--db",
         default=None,
         help="demo database to build or reuse (default: data/bench-SCALE.duckdb); reused when "
-        "its .bench.json record names the same scale and seed",
+        "its .bench.json record names the same scale and seed (see --rebuild)",
+    )
+    p.add_argument(
+        "--rebuild", action="store_true", help="build the demo database afresh even if it can be reused"
     )
     p.add_argument("--seed", type=int, default=bench.DEFAULT_SEED, help="demo seed (default 7)")
     p.add_argument(
@@ -64,6 +67,7 @@ def run(args: argparse.Namespace) -> int:
         sessions=args.sessions,
         import_rows=args.import_rows,
         page_runs=args.page_runs,
+        rebuild=args.rebuild,
     )
     print()
     print(bench.format_table(report))
