@@ -338,3 +338,11 @@ def create_demo_accounts(db: Database, password: str = DEMO_PASSWORD) -> list[Ac
 def demo_accounts(db: Database) -> pd.DataFrame:
     """The demo clinic's enabled accounts (role, e-mail, display name), for the sign-in page."""
     return db.query("auth.demo_accounts")
+
+
+def recent_sign_in_failures(db: Database, hours: int = 24, now: dt.datetime | None = None) -> pd.DataFrame:
+    """Per e-mail, failed sign-ins in the last `hours` (since its last success): count, last (UTC), locked until."""
+    now = now or utc_now()
+    failures = db.query("auth.failures_since", {"since": now - dt.timedelta(hours=hours)})
+    failures["locked_until"] = [locked_until(db, email, now) for email in failures["email"]]
+    return failures

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from analytics.access_log import record_access
-from analytics.auth import add_user, list_users, remove_user, set_password
+from analytics.auth import add_user, list_users, recent_sign_in_failures, remove_user, set_password
 from analytics.errors import WaymarkError
 from analytics.scope import ROLES, practitioner_directory
 from ui.access import record_view
@@ -61,6 +61,28 @@ else:
                 help="Made by the demo builder with the published demo password: remove before real use.",
             ),
             "created_at": st.column_config.DatetimeColumn("Created (UTC)", format="YYYY-MM-DD HH:mm"),
+        },
+    )
+
+# Not cached: a lock-out ends with the clock, not with a write, so a cached answer goes stale.
+failures = recent_sign_in_failures(get_database())
+if not failures.empty:
+    st.subheader("Failed sign-ins, last 24 hours")
+    st.caption(
+        "Counted since each e-mail's last successful sign-in. After 5 failures within 15 minutes "
+        "an e-mail is locked for the rest of those 15 minutes; setting a new password ends it."
+    )
+    st.dataframe(
+        failures,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "email": "E-mail tried",
+            "failures": "Failures",
+            "last_failure": st.column_config.DatetimeColumn(
+                "Last failure (UTC)", format="YYYY-MM-DD HH:mm:ss"
+            ),
+            "locked_until": st.column_config.DatetimeColumn("Locked until (UTC)", format="HH:mm:ss"),
         },
     )
 

@@ -260,3 +260,14 @@ def test_demo_accounts_are_one_per_role_with_the_fullest_views(db: Database, tea
     assert create_demo_accounts(db) == accounts
     assert len(list_users(db)) == 3
     assert verify_sign_in(db, "sup@example.org", auth.DEMO_PASSWORD).role == "supervisor"
+
+
+def test_recent_failures_are_counted_per_email_with_the_lock(db: Database, team: Clinic) -> None:
+    add_user(db, "t1@example.org", password=PASSWORD)
+    # t1: five failures at minutes 0-4 (locked until 09:15); who@: one failure at minute 2.
+    fail(db, "t1@example.org", [0, 1, 2, 3, 4])
+    fail(db, "who@example.org", [2])
+    rows = auth.recent_sign_in_failures(db, now=T0 + dt.timedelta(minutes=6))
+    assert rows[["email", "failures"]].values.tolist() == [["t1@example.org", 5], ["who@example.org", 1]]
+    assert rows["locked_until"].tolist()[0] == dt.datetime(2026, 11, 22, 9, 15)
+    assert rows["locked_until"].isna().tolist() == [False, True]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from analytics.auth import add_user, list_users, verify_sign_in
+from analytics.auth import SignInRefused, add_user, list_users, verify_sign_in
 from analytics.db import Database
 from tests.apptest import run_page, viewer_for
 from tests.factories import Clinic
@@ -104,3 +104,14 @@ def test_other_roles_are_refused(
     at = run_page("users", db_path, viewer_for(Database(db_path), role, practitioner), None, monkeypatch)
     assert "Access is not allowed" in at.error[0].value
     assert at.dataframe == [] and at.text_input == []
+
+
+def test_failed_sign_ins_show_with_their_lock(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    db = Database(db_path)
+    for _ in range(5):
+        with pytest.raises(SignInRefused):
+            verify_sign_in(db, "sup@example.org", "not the password")
+    at = admin_page(db_path, monkeypatch)
+    failures = at.dataframe[1].value
+    assert failures[["email", "failures"]].values.tolist() == [["sup@example.org", 5]]
+    assert failures["locked_until"].notna().all()

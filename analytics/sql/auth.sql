@@ -76,3 +76,15 @@ JOIN practitioners s ON s.practitioner_id = t.supervisor_id
 WHERE s.email IS NOT NULL
 ORDER BY t.team_in_care DESC, t.team_size DESC, t.supervisor_id
 LIMIT 1;
+
+-- name: failures_since
+-- Per e-mail, failed sign-ins since $since and since that e-mail's last success: count and time of the last.
+SELECT a.email, count(*) AS failures, max(a.attempted_at) AS last_failure
+FROM sign_in_attempts a
+WHERE NOT a.succeeded
+  AND a.attempted_at >= $since
+  AND a.attempted_at > coalesce(
+        (SELECT max(s.attempted_at) FROM sign_in_attempts s WHERE s.email = a.email AND s.succeeded),
+        TIMESTAMP '1970-01-01')
+GROUP BY a.email
+ORDER BY last_failure DESC, a.email;
