@@ -38,7 +38,8 @@ for _name in (
     "streamlit.runtime.caching.cache_data_api",
     "streamlit.runtime.scriptrunner_utils.script_run_context",
 ):
-    logging.getLogger(_name).setLevel(logging.ERROR)
+    # A filter, not a level: Streamlit resets its loggers' levels when its config loads.
+    logging.getLogger(_name).addFilter(lambda record: record.levelno >= logging.ERROR)
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
