@@ -9,7 +9,15 @@ from ui.access import real_names_allowed
 
 @pytest.mark.parametrize(
     ("value", "allowed"),
-    [(None, False), ("", False), ("false", False), ("0", False), ("maybe", False), ("true", True), ("1", True)],
+    [
+        (None, False),
+        ("", False),
+        ("false", False),
+        ("0", False),
+        ("maybe", False),
+        ("true", True),
+        ("1", True),
+    ],
 )
 def test_real_names_are_allowed_only_when_the_operator_says_so(
     monkeypatch: pytest.MonkeyPatch, value: str | None, allowed: bool
