@@ -1161,9 +1161,12 @@ def run_benchmark(
     page_runs: int | None = None,
     rebuild: bool = False,
     echo: Callable[[str], None] = print,
+    checkpoint: Callable[[Report], None] | None = None,
 ) -> Report:
     """Build or reuse the database, then run the requested parts; never raises for a part
-    that has not landed (it is listed as absent instead)."""
+    that has not landed (it is listed as absent instead). `checkpoint(report)` is called
+    after each part, so a long run that is stopped keeps what it measured."""
+    save = checkpoint or (lambda report: None)
     parts = parts if parts is not None else {"analytics", "pages", "app", "import"}
     started = time.perf_counter()
     report = Report(
@@ -1184,6 +1187,7 @@ def run_benchmark(
     echo(f"Timing analytics ({runs} runs after a cold first call)")
     if "analytics" in parts:
         run_analytics(report, Path(path), runs, echo)
+        save(report)
     else:  # pages and load still need to know whom to look at
         db = Database(path)
         try:
@@ -1197,13 +1201,16 @@ def run_benchmark(
         if "pages" in parts:
             echo("Timing page reruns through AppTest")
             bench_pages.run_pages(report, Path(path), page_runs or runs, echo)
+            save(report)
         if "app" in parts:
             echo("Timing the app's cold start")
             bench_pages.run_cold_start(report, Path(path), echo)
+            save(report)
     if "import" in parts:
         echo("Timing CSV import of check-ins")
         wanted = import_rows or {"tiny": 20_000, "clinic": 200_000, "system": 2_000_000}[scale]
         run_import(report, Path(path), wanted, echo)
+        save(report)
     if load:
         echo(f"Load run: {sessions} simultaneous sessions")
         from ui import bench_pages

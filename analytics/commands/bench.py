@@ -57,6 +57,13 @@ def run(args: argparse.Namespace) -> int:
     runs = max(args.runs, 5)
     parts = {p.strip() for p in args.only.split(",") if p.strip()}
     path = Path(args.db) if args.db else bench.ROOT / "data" / f"bench-{args.scale}.duckdb"
+    out = Path(args.json_out) if args.json_out else None
+
+    def save(report: bench.Report) -> None:
+        if out is not None:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_text(json.dumps(report.to_json(), indent=2, default=str))
+
     report = bench.run_benchmark(
         path,
         args.scale,
@@ -68,12 +75,11 @@ def run(args: argparse.Namespace) -> int:
         import_rows=args.import_rows,
         page_runs=args.page_runs,
         rebuild=args.rebuild,
+        checkpoint=save,
     )
     print()
     print(bench.format_table(report))
-    if args.json_out:
-        out = Path(args.json_out)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(report.to_json(), indent=2, default=str))
+    if out is not None:
+        save(report)
         print(f"\nJSON written to {out} ({time.strftime('%H:%M:%S')})")
     return 0

@@ -97,12 +97,13 @@ SELECT
 -- $rows new goal check-ins in the import format (ids bench-1 …), spread over existing goals,
 -- dated on or after each goal's start and valued inside its scale: the CSV import benchmark's file.
 WITH numbered AS (
-    SELECT goal_id, start_date, scale_min, scale_max, row_number() OVER (ORDER BY goal_id) - 1 AS goal_no,
-           count(*) OVER () AS goal_count
+    SELECT goal_id, start_date, scale_min, scale_max, row_number() OVER (ORDER BY goal_id) - 1 AS goal_no
     FROM goals
 ),
 series AS (
-    SELECT unnest(range($rows::BIGINT)) AS i
+    -- goal_no is computed here so that the join below is an equi-join (a hash join).
+    SELECT i, i % (SELECT count(*) FROM goals) AS goal_no
+    FROM (SELECT unnest(range($rows::BIGINT)) AS i)
 )
 SELECT
     'bench-' || (s.i + 1) AS checkin_id,
@@ -113,7 +114,7 @@ SELECT
     CASE WHEN s.i % 3 = 0 THEN 'practitioner' ELSE 'client' END AS reporter,
     '' AS note
 FROM series s
-JOIN numbered g ON g.goal_no = s.i % g.goal_count
+JOIN numbered g USING (goal_no)
 ORDER BY s.i;
 
 -- name: existing_checkins
