@@ -990,7 +990,7 @@ def run_analytics(
             echo(_line(row))
         _page_totals(report)
         for (name, params), floor in floors.items():
-            report.rows.append(Row("floor", name, f"floor {name.split('.')[1]} {params}", **_t(floor)))
+            report.rows.append(Row("floor", name, _floor_label(name, json.loads(params)), **_t(floor)))
         if pandas_refs:
             from analytics import bench_pandas
 
@@ -1007,6 +1007,18 @@ def run_analytics(
         )
     )
     return answers
+
+
+def _floor_label(name: str, params: dict[str, Any]) -> str:
+    """A short label for a floor row: which floor, over how many practitioners, for whom."""
+    parts = [name.split(".")[1]]
+    if "scope" in params:
+        parts.append(f"{len(params['scope'])} practitioner(s)")
+    if params.get("client_id"):
+        parts.append("one client")
+    if params.get("goal_id"):
+        parts.append("one goal")
+    return "floor: " + ", ".join(parts)
 
 
 def _page_totals(report: Report) -> None:
