@@ -411,17 +411,38 @@ def _run_load(
         import_result["last"] = runs[-1] if runs else {}
 
     threads = [threading.Thread(target=session, args=(i,), name=f"session-{i}") for i in range(sessions)]
+    # AppTest sets Streamlit's process-wide Runtime singleton (a mock) for each run and clears
+    # it when the run ends, which pulls it from under the other sessions' runs. While the load
+    # run lasts, a cleared singleton falls back to one shared mock runtime, built as AppTest
+    # builds its own; the pages' code runs unchanged.
+    from unittest.mock import MagicMock
+
+    from streamlit.runtime.caching.storage.dummy_cache_storage import MemoryCacheStorageManager
+    from streamlit.runtime.dataframe_source_manager import DataframeSourceManager
+    from streamlit.runtime.media_file_manager import MediaFileManager
+    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+    from streamlit.runtime.runtime import Runtime
+
+    shared = MagicMock(spec=Runtime)
+    shared.media_file_mgr = MediaFileManager(MemoryMediaFileStorage("/mock/media"))
+    shared.dataframe_source_mgr = DataframeSourceManager()
+    shared.cache_storage_manager = MemoryCacheStorageManager()
+    original_instance = Runtime.__dict__["instance"]
+    Runtime.instance = classmethod(lambda cls: cls._instance if cls._instance is not None else shared)
     writer = threading.Thread(target=run_import, name="import") if importer else None
     started = time.perf_counter()
     if writer:
         writer.start()
     for t in threads:
         t.start()
-    for t in threads:
-        t.join()
-    finished.set()
-    if writer:
-        writer.join()
+    try:
+        for t in threads:
+            t.join()
+    finally:
+        finished.set()
+        if writer:
+            writer.join()
+        Runtime.instance = original_instance
     wall = time.perf_counter() - started
     ms = sorted(t * 1000 for t in times)
     p95 = ms[min(len(ms) - 1, int(round(0.95 * (len(ms) - 1))))] if ms else None
