@@ -1196,8 +1196,8 @@ def run_benchmark(
     report.rows.append(
         Row("memory", "peak_rss_build", "peak memory (after build/reuse)", value=peak_memory_mb(), unit="MB")
     )
-    echo(f"Timing analytics ({runs} runs after a cold first call)")
     if "analytics" in parts:
+        echo(f"Timing analytics ({runs} runs after a cold first call)")
         run_analytics(report, Path(path), runs, echo)
         save(report)
     else:  # pages and load still need to know whom to look at
