@@ -429,6 +429,19 @@ def _run_load(
     shared.cache_storage_manager = MemoryCacheStorageManager()
     original_instance = Runtime.__dict__["instance"]
     Runtime.instance = classmethod(lambda cls: cls._instance if cls._instance is not None else shared)
+    # Each AppTest compiles its page on every run; CPython 3.11's compile() is not safe in
+    # several threads at once ("AST constructor recursion depth mismatch"). The real server
+    # compiles a page once for all sessions; here compiling is serialised instead.
+    from streamlit.runtime.scriptrunner.script_cache import ScriptCache
+
+    original_get_bytecode = ScriptCache.get_bytecode
+    compile_lock = threading.Lock()
+
+    def get_bytecode(self: ScriptCache, script_path: str) -> Any:
+        with compile_lock:
+            return original_get_bytecode(self, script_path)
+
+    ScriptCache.get_bytecode = get_bytecode
     writer = threading.Thread(target=run_import, name="import") if importer else None
     started = time.perf_counter()
     if writer:
@@ -443,6 +456,7 @@ def _run_load(
         if writer:
             writer.join()
         Runtime.instance = original_instance
+        ScriptCache.get_bytecode = original_get_bytecode
     wall = time.perf_counter() - started
     ms = sorted(t * 1000 for t in times)
     p95 = ms[min(len(ms) - 1, int(round(0.95 * (len(ms) - 1))))] if ms else None
