@@ -32,10 +32,11 @@ def new_checkins_csv(db: Database, out: Path, rows: int) -> int:
     return _write_csv(db, "bench.new_checkins", {"rows": rows}, out)
 
 
-def existing_checkins_csv(db: Database, out: Path, rows: int, exclude_client: str) -> int:
-    """Write `rows` existing check-ins (same ids and values, a new note) of clients other
+def existing_checkins_csv(db: Database, out: Path, rows: int, exclude_client: str, note: str) -> int:
+    """Write `rows` existing check-ins (same ids and values, the note `note`) of clients other
     than `exclude_client`: an import that really writes but changes no number a page shows."""
-    return _write_csv(db, "bench.existing_checkins", {"rows": rows, "exclude_client": exclude_client}, out)
+    params = {"rows": rows, "exclude_client": exclude_client, "note": note}
+    return _write_csv(db, "bench.existing_checkins", params, out)
 
 
 def run(report: Report, path: Path, rows_wanted: int, echo: Callable[[str], None] = print) -> None:
@@ -102,19 +103,30 @@ def run(report: Report, path: Path, rows_wanted: int, echo: Callable[[str], None
 
 def load_importer(path: Path, report: Report) -> Callable[[], dict[str, Any]] | None:
     """For the load run: a function that runs the CLI import (another process, as an operator
-    would) of existing check-ins with a new note into `path`, or None if there is no importer."""
+    would) of existing check-ins into `path`, each time with a new note so that every import
+    really writes; None if there is no importer."""
     try:
         import analytics.ingest  # noqa: F401
     except ImportError:
         return None
+    exclude = str(report.context.get("client_id", ""))
+    # Two files with different notes, imported in turn: each import changes every row.
+    files = []
     db = Database(path)
     try:
-        csv = path.parent / "goal_checkins.csv"
-        rows = existing_checkins_csv(db, csv, 200_000, str(report.context.get("client_id", "")))
+        for n in (1, 2):
+            folder = path.parent / f"import-{n}"
+            folder.mkdir(exist_ok=True)
+            csv = folder / "goal_checkins.csv"
+            rows = existing_checkins_csv(db, csv, 200_000, exclude, f"re-imported ({n})")
+            files.append(csv)
     finally:
         db.close()
+    count = [0]
 
     def importer() -> dict[str, Any]:
+        csv = files[count[0] % 2]
+        count[0] += 1
         started = time.perf_counter()
         done = subprocess.run(
             [sys.executable, "-m", "analytics", "import", str(csv), "--db", str(path)],

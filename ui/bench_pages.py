@@ -407,7 +407,9 @@ def _run_load(
                 break
         import_result["imports"] = len(runs)
         import_result["failed"] = sum(1 for r in runs if r.get("error") or r.get("exit_status"))
-        import_result["seconds_each"] = [r.get("seconds") for r in runs]
+        seconds = sorted(r["seconds"] for r in runs if r.get("seconds") is not None)
+        if seconds:
+            import_result["seconds_min_median_max"] = [seconds[0], statistics.median(seconds), seconds[-1]]
         import_result["last"] = runs[-1] if runs else {}
 
     threads = [threading.Thread(target=session, args=(i,), name=f"session-{i}") for i in range(sessions)]

@@ -119,7 +119,7 @@ ORDER BY s.i;
 
 -- name: existing_checkins
 -- $rows existing check-ins (same ids, goals, dates and values) of clients other than
--- $exclude_client, with the note "re-imported": an import that writes without changing a rate.
+-- $exclude_client, with the note $note: an import that writes without changing a rate.
 SELECT
     k.checkin_id,
     k.goal_id,
@@ -127,7 +127,7 @@ SELECT
     k.checkin_date,
     k.value,
     k.reporter,
-    're-imported' AS note
+    $note::VARCHAR AS note
 FROM goal_checkins k
 JOIN goals g USING (goal_id)
 WHERE g.client_id <> $exclude_client
