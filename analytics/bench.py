@@ -402,7 +402,7 @@ def _case(
 # (read from pages/*.py; the rules and settings a page loads first are timed as calls too).
 # Keys named in SYSTEM_BUDGET_MS carry the system-scale budgets.
 CASES: tuple[Case, ...] = (
-    # pages/caseload.py: rules, then caseload and caseload_goals for the viewer's scope.
+    # pages/caseload.py: the rules, then caseload_view (clients and goals together).
     _case(
         "caseload_rules",
         "caseload rules (settings)",
@@ -419,18 +419,9 @@ CASES: tuple[Case, ...] = (
         "caseload",
         "therapist",
         "analytics.caseload",
-        "caseload",
+        "caseload_view",
         lambda fn, c: fn(c.db, c.therapist, c.as_of, _rules(c)),
         pandas="caseload",
-    ),
-    _case(
-        "caseload_goals_practitioner",
-        "caseload goals, one practitioner",
-        "caseload",
-        "therapist",
-        "analytics.caseload",
-        "caseload_goals",
-        lambda fn, c: fn(c.db, c.therapist, c.as_of, _rules(c)),
     ),
     _case(
         "caseload_team",
@@ -438,17 +429,7 @@ CASES: tuple[Case, ...] = (
         "caseload",
         "supervisor",
         "analytics.caseload",
-        "caseload",
-        lambda fn, c: fn(c.db, c.team, c.as_of, _rules(c)),
-        floor_scope="team",
-    ),
-    _case(
-        "caseload_goals_team",
-        "caseload goals, one supervisor's team",
-        "caseload",
-        "supervisor",
-        "analytics.caseload",
-        "caseload_goals",
+        "caseload_view",
         lambda fn, c: fn(c.db, c.team, c.as_of, _rules(c)),
         floor_scope="team",
     ),

@@ -133,7 +133,9 @@ def pandas_caseload(f: dict[str, pd.DataFrame], ctx: Context, rules: Any) -> pd.
     return out.reset_index().drop(columns=["intake_date"])
 
 
-def compare_caseload(duck: pd.DataFrame, ref: pd.DataFrame) -> tuple[bool, str]:
+def compare_caseload(duck: Any, ref: pd.DataFrame) -> tuple[bool, str]:
+    if isinstance(duck, dict):  # caseload_view: {"clients": ..., "goals": ...}
+        duck = duck["clients"]
     duck = duck.copy()
     duck["review_overdue"] = duck["flags"].map(lambda keys: "review_overdue" in keys)
     duck["no_goal_yet_flag"] = duck["flags"].map(lambda keys: "no_goal" in keys)
