@@ -40,6 +40,9 @@ def sign_in(page, email: str) -> None:  # noqa: ANN001 - a Playwright Page
 
 
 def sidebar_links(page) -> list[str]:  # noqa: ANN001
+    # The account box and the links are drawn in one script run, but not in one frame:
+    # wait for the links before reading them.
+    page.locator('[data-testid="stSidebar"] [data-testid="stPageLink"]').first.wait_for(timeout=60_000)
     # Each link's text is its icon's ligature name, then its label: keep the label.
     return [
         text.strip().splitlines()[-1]
