@@ -19,6 +19,7 @@ Design (see docs/architecture.md):
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import threading
@@ -131,10 +132,16 @@ class Database:
         key: str | None = None,
         *,
         busy_timeout: float = 30.0,
+        linger: float = 0.0,
     ) -> None:
         self.path = str(path) if str(path) == MEMORY else str(Path(path).resolve())
         self._key = key or None
         self.busy_timeout = busy_timeout
+        # Seconds to keep the file attached after the last user, so one page run's
+        # queries share an attachment and DuckDB's buffer cache. Another process that
+        # wants the file announces itself (`_announce_waiting`) and is let in at once.
+        self.linger = linger
+        self._generation = 0
         self._lock = threading.RLock()
         self._users = 0
         self._con: duckdb.DuckDBPyConnection | None = None
@@ -181,17 +188,68 @@ class Database:
         statement = f"ATTACH {_sql_literal(self.path)} AS {ALIAS}{options}"
         deadline = time.monotonic() + self.busy_timeout
         delay = 0.02
-        while True:
-            try:
-                con.execute(statement)
-                return
-            except duckdb.Error as exc:
-                err = _translate(exc, self.path)
-                if isinstance(err, DatabaseBusyError) and time.monotonic() < deadline:
-                    time.sleep(delay)
-                    delay = min(delay * 2, 0.5)
-                    continue
-                raise err from None
+        waiting = Path(f"{self.path}.waiting-{os.getpid()}")
+        try:
+            while True:
+                try:
+                    con.execute(statement)
+                    return
+                except duckdb.Error as exc:
+                    err = _translate(exc, self.path)
+                    if isinstance(err, DatabaseBusyError) and time.monotonic() < deadline:
+                        # Tell a lingering holder (the app) that someone is waiting.
+                        waiting.touch()
+                        time.sleep(delay)
+                        delay = min(delay * 2, 0.5)
+                        continue
+                    raise err from None
+        finally:
+            waiting.unlink(missing_ok=True)
+
+    def _others_waiting(self) -> bool:
+        """Whether another process is waiting for this file (a fresh `.waiting-PID` mark)."""
+        if self.path == MEMORY:
+            return False
+        folder, prefix = Path(self.path).parent, Path(self.path).name + ".waiting-"
+        own = f"{prefix}{os.getpid()}"
+        fresh_after = time.time() - 5  # waiters touch their mark at least every 0.5 s
+        try:
+            marks = [p for p in folder.iterdir() if p.name.startswith(prefix) and p.name != own]
+        except OSError:
+            return False
+        for mark in marks:
+            with contextlib.suppress(OSError):
+                if mark.stat().st_mtime > fresh_after:
+                    return True
+        return False
+
+    def _wait_for_others(self) -> None:
+        """Before re-attaching, let a waiting process go first (bounded by busy_timeout)."""
+        deadline = time.monotonic() + self.busy_timeout
+        while self._others_waiting() and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+    def _release(self) -> None:
+        """The last user is done: detach now, or after `linger` if nobody is waiting."""
+        if self._pinned:
+            return
+        if self.linger <= 0 or self._others_waiting():
+            self._detach()
+            return
+        self._generation += 1
+        watcher = threading.Thread(target=self._detach_when_idle, args=(self._generation,), daemon=True)
+        watcher.start()
+
+    def _detach_when_idle(self, generation: int) -> None:
+        """Detach after `linger` seconds idle, or as soon as another process waits."""
+        until = time.monotonic() + self.linger
+        while time.monotonic() < until and not self._others_waiting():
+            time.sleep(0.05)
+            if generation != self._generation:
+                return  # a newer unit of work took over the attachment
+        with self._lock:
+            if self._users == 0 and generation == self._generation and self._attached():
+                self._detach()
 
     def _detach(self) -> None:
         if self._con is not None:
@@ -201,8 +259,13 @@ class Database:
     def connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A cursor on the attached database, for this thread only."""
         with self._lock:
-            if self._users == 0 and not self._attached():
-                self._attach()
+            if self._users == 0:
+                if self._attached() and not self._pinned and self._others_waiting():
+                    self._detach()
+                if not self._attached():
+                    if self.linger > 0:
+                        self._wait_for_others()
+                    self._attach()
             self._users += 1
         try:
             cur = self._root().cursor()
@@ -214,8 +277,8 @@ class Database:
         finally:
             with self._lock:
                 self._users -= 1
-                if self._users == 0 and not self._pinned:
-                    self._detach()
+                if self._users == 0:
+                    self._release()
 
     def _attached(self) -> bool:
         if self._con is None:

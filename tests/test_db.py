@@ -107,3 +107,23 @@ def test_every_named_query_has_a_comment_saying_what_it_returns() -> None:
             lines = block.strip().splitlines()
             assert len(lines) > 1 and lines[1].startswith("--"), f"{path.name}: {lines[0]} lacks a comment"
     assert named_queries()
+
+
+def test_a_lingering_attachment_lets_a_waiting_writer_in_at_once(tmp_path: Path) -> None:
+    path = tmp_path / "linger.duckdb"
+    # A holder that would keep the file for ten minutes after its last query...
+    db = Database(path, linger=600)
+    db.migrate()
+    assert db.scalar("SELECT count(*) FROM practitioners") == 0
+    assert db._attached()  # still attached: the linger keeps DuckDB's cache warm
+    # ...lets another process in as soon as it announces that it is waiting.
+    code = (
+        "import sys; from analytics.db import Database; d=Database(sys.argv[1], busy_timeout=20);"
+        "d.execute_sql(\"INSERT INTO practitioners VALUES ('p9','P','therapist',NULL,NULL)\")"
+    )
+    # The writer gives up after 20 s (DatabaseBusyError, non-zero exit) unless the
+    # holder steps aside long before its linger is over.
+    subprocess.run([sys.executable, "-c", code, str(path)], check=True, cwd=Path(__file__).parent.parent)
+    assert db.scalar("SELECT count(*) FROM practitioners") == 1
+    db.close()
+    assert not list(tmp_path.glob("*.waiting-*"))
