@@ -24,6 +24,7 @@ import os
 import re
 import threading
 import time
+import weakref
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import cache
@@ -46,6 +47,11 @@ ALIAS = "waymark"
 MEMORY = ":memory:"
 
 Params = Mapping[str, Any] | Sequence[Any] | None
+
+# Every open gateway in this process. DuckDB refuses to attach one file twice in a process
+# ("Unique file handle conflict"), so a gateway that lingers on a file must step aside
+# for another gateway of the same file, as it does for another process.
+_GATEWAYS: weakref.WeakSet[Database] = weakref.WeakSet()
 
 
 def _sql_literal(text: str) -> str:
@@ -103,7 +109,7 @@ def _translate(exc: Exception, path: str) -> WaymarkError:
             f"{where} is not a DuckDB database, or it is damaged. Point WAYMARK_DB at the "
             "right file, or move this one away to start afresh; it was not changed."
         )
-    if "Could not set lock" in text or "Conflicting lock" in text:
+    if "Could not set lock" in text or "Conflicting lock" in text or "Unique file handle conflict" in text:
         return DatabaseBusyError(
             f"{where} is held by another program (an import, the demo builder, or another "
             "Waymark). Try again when it has finished."
@@ -147,6 +153,7 @@ class Database:
         self._con: duckdb.DuckDBPyConnection | None = None
         # An in-memory database lives only while attached, so it stays attached.
         self._pinned = self.path == MEMORY
+        _GATEWAYS.add(self)
 
     def __repr__(self) -> str:  # never show the key
         return f"Database({self.path!r}, encrypted={self._key is not None})"
@@ -191,6 +198,7 @@ class Database:
         waiting = Path(f"{self.path}.waiting-{os.getpid()}")
         try:
             while True:
+                self._nudge_siblings()
                 try:
                     con.execute(statement)
                     return
@@ -205,6 +213,21 @@ class Database:
                     raise err from None
         finally:
             waiting.unlink(missing_ok=True)
+
+    def _nudge_siblings(self) -> None:
+        """Ask idle gateways of the same file in this process to detach now."""
+        for other in list(_GATEWAYS):
+            if other is self or other.path != self.path:
+                continue
+            # Never block on another gateway's lock: two gateways nudging each other
+            # would deadlock. A busy sibling is simply retried.
+            if other._lock.acquire(blocking=False):
+                try:
+                    if other._users == 0 and other._attached():
+                        other._generation += 1
+                        other._detach()
+                finally:
+                    other._lock.release()
 
     def _others_waiting(self) -> bool:
         """Whether another process is waiting for this file (a fresh `.waiting-PID` mark)."""

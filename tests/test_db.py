@@ -127,3 +127,16 @@ def test_a_lingering_attachment_lets_a_waiting_writer_in_at_once(tmp_path: Path)
     assert db.scalar("SELECT count(*) FROM practitioners") == 1
     db.close()
     assert not list(tmp_path.glob("*.waiting-*"))
+
+
+def test_a_lingering_gateway_steps_aside_for_another_gateway_in_the_same_process(tmp_path: Path) -> None:
+    # DuckDB refuses to attach one file twice in a process; the app's lingering gateway
+    # must not lock out, say, an import run from a page through a second gateway.
+    path = tmp_path / "two.duckdb"
+    app = Database(path, linger=600)
+    app.migrate()
+    assert app.scalar("SELECT count(*) FROM practitioners") == 0 and app._attached()
+    other = Database(path, busy_timeout=5)
+    other.execute_sql("INSERT INTO practitioners VALUES ('p1', 'P', 'therapist', NULL, NULL)")
+    assert not app._attached()
+    assert app.scalar("SELECT count(*) FROM practitioners") == 1
