@@ -422,9 +422,9 @@ def filter_caseload(
 
 # Orderings a viewer may choose (an allow-list: the page never sorts by a name it was sent).
 SORTS: dict[str, tuple[str, str, bool]] = {
-    "attention": ("Who needs attention first", "attention", True),
-    "review": ("Longest since a check-in", "days_since_review", False),
-    "session": ("Longest since an attended session", "days_since_session", False),
+    "attention": ("Attention order", "attention", True),
+    "review": ("Longest without a check-in", "days_since_review", False),
+    "session": ("Longest without a session", "days_since_session", False),
     "code": ("Client code", "display_code", True),
 }
 

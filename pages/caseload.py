@@ -174,6 +174,8 @@ else:
         table[columns],
         hide_index=True,
         width="stretch",
+        # A whole caseload of 25–40 clients at a glance, scrolling only beyond about 20.
+        height=min(38 + 35 * len(table), 740),
         key="caseload_table",
         on_select="rerun",
         selection_mode="single-row",
