@@ -13,9 +13,7 @@ from ui.viewer import allow_pages
 st.set_page_config(page_title="Waymark", page_icon=":material/flag:", layout="wide")
 
 PAGES = {
-    "caseload": st.Page(
-        "pages/caseload.py", title="Caseload", icon=":material/groups:", url_path="caseload"
-    ),
+    "caseload": st.Page("pages/caseload.py", title="Caseload", icon=":material/groups:", url_path="caseload"),
     "client": st.Page("pages/client.py", title="Client", icon=":material/person:", url_path="client"),
     "overview": st.Page(
         "pages/overview.py", title="Clinic overview", icon=":material/insights:", url_path="overview"

@@ -10,7 +10,14 @@ from collections.abc import Sequence
 
 from analytics.errors import WaymarkError
 
-COMMANDS: tuple[str, ...] = ("analytics.commands.migrate", "analytics.commands.users", "analytics.commands.encrypt", "analytics.commands.import_", "analytics.commands.bench", "analytics.commands.demo")
+COMMANDS: tuple[str, ...] = (
+    "analytics.commands.migrate",
+    "analytics.commands.users",
+    "analytics.commands.encrypt",
+    "analytics.commands.import_",
+    "analytics.commands.bench",
+    "analytics.commands.demo",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
