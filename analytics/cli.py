@@ -15,6 +15,7 @@ COMMANDS: tuple[str, ...] = (
     "analytics.commands.users",
     "analytics.commands.encrypt",
     "analytics.commands.import_",
+    "analytics.commands.export",
     "analytics.commands.bench",
     "analytics.commands.demo",
 )
