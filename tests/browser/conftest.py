@@ -175,3 +175,43 @@ def wait_for_app(page, timeout: float = 30_000) -> None:  # noqa: ANN001
     page.wait_for_function(
         "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout
     )
+
+
+CHARTS = '[data-testid="stVegaLiteChart"]'
+
+
+def demo_email(demo_db: Path, role: str) -> str:
+    """The demo clinic's sign-in account for `role` (the generator names the people)."""
+    from analytics.auth import demo_accounts
+    from analytics.db import Database
+
+    db = Database(demo_db)
+    try:
+        accounts = demo_accounts(db)
+    finally:
+        db.close()
+    return str(accounts.loc[accounts["role"] == role, "email"].iloc[0])
+
+
+def sign_in(page, app_url: str, email: str) -> None:  # noqa: ANN001 - a Playwright Page
+    """Open the app in a new session and sign in with the demo password; return once the
+    signed-in sidebar (account box and page links) is drawn."""
+    from analytics.auth import DEMO_PASSWORD
+
+    page.goto(f"{app_url}/")
+    page.get_by_text("Sign in to Waymark").wait_for(timeout=60_000)
+    wait_for_app(page)
+    page.get_by_role("textbox", name="E-mail").fill(email)
+    page.get_by_role("textbox", name="Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_text("Signed in as").wait_for(timeout=60_000)
+    page.locator('[data-testid="stSidebar"] [data-testid="stPageLink"]').first.wait_for(timeout=60_000)
+    wait_for_app(page)
+
+
+def charts_drawn(page, at_least: int = 1) -> None:  # noqa: ANN001
+    """Wait until the page's charts have drawn at least `at_least` marks (not empty frames)."""
+    page.locator(CHARTS).first.wait_for()
+    page.wait_for_function(
+        f"() => document.querySelectorAll('{CHARTS} svg path, {CHARTS} canvas').length >= {at_least}"
+    )

@@ -2,27 +2,7 @@
 
 from __future__ import annotations
 
-from analytics.auth import demo_accounts
-from analytics.db import Database
-from tests.browser.conftest import screenshot, wait_for_app
-
-
-def demo_email(demo_db, role: str) -> str:  # noqa: ANN001 - a Path
-    db = Database(demo_db)
-    try:
-        accounts = demo_accounts(db)
-    finally:
-        db.close()
-    return str(accounts[accounts["role"] == role]["email"].iloc[0])
-
-
-def sign_in(page, app_url: str, email: str) -> None:  # noqa: ANN001 - a Playwright Page
-    page.goto(f"{app_url}/")
-    wait_for_app(page)
-    page.get_by_role("textbox", name="E-mail").fill(email)
-    page.get_by_role("textbox", name="Password").fill("waymark-demo")
-    page.get_by_role("button", name="Sign in").click()
-    wait_for_app(page)
+from tests.browser.conftest import demo_email, screenshot, sign_in, wait_for_app
 
 
 def test_a_therapist_lands_on_their_caseload_ordered_by_who_needs_attention(page, app_url, demo_db) -> None:

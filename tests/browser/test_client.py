@@ -2,18 +2,7 @@
 
 from __future__ import annotations
 
-from tests.browser.conftest import screenshot, wait_for_app
-
-CHARTS = '[data-testid="stVegaLiteChart"]'
-
-
-def sign_in(page, app_url: str, email: str) -> None:  # noqa: ANN001 - a Playwright Page
-    page.goto(f"{app_url}/")
-    wait_for_app(page)
-    page.get_by_label("E-mail").fill(email)
-    page.get_by_role("textbox", name="Password").fill("waymark-demo")
-    page.get_by_role("button", name="Sign in").click()
-    wait_for_app(page)
+from tests.browser.conftest import CHARTS, screenshot, sign_in, wait_for_app
 
 
 def choose_first(page, label: str) -> None:  # noqa: ANN001

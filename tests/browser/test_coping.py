@@ -2,43 +2,11 @@
 
 from __future__ import annotations
 
-from analytics.auth import DEMO_PASSWORD, demo_accounts
-from analytics.db import Database
-from tests.browser.conftest import screenshot, wait_for_app
-
-CHARTS = '[data-testid="stVegaLiteChart"]'
-
-
-def email_of(demo_db, role: str) -> str:  # noqa: ANN001 - a Path
-    """The demo clinic's account for `role` (the generator names the people)."""
-    db = Database(demo_db)
-    try:
-        accounts = demo_accounts(db)
-    finally:
-        db.close()
-    return str(accounts.loc[accounts["role"] == role, "email"].iloc[0])
-
-
-def sign_in(page, app_url: str, email: str) -> None:  # noqa: ANN001 - a Playwright Page
-    page.goto(f"{app_url}/")
-    wait_for_app(page)
-    page.get_by_label("E-mail").fill(email)
-    page.get_by_role("textbox", name="Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    # The script reruns after the click; wait for the signed-in sidebar, not just a quiet app.
-    page.get_by_role("link", name="Coping skills").wait_for(timeout=60_000)
-    wait_for_app(page)
-
-
-def charts_drawn(page) -> None:  # noqa: ANN001
-    page.locator(CHARTS).first.wait_for()
-    page.wait_for_function(
-        f"() => document.querySelectorAll('{CHARTS} svg path, {CHARTS} canvas').length > 0"
-    )
+from tests.browser.conftest import charts_drawn, demo_email, screenshot, sign_in, wait_for_app
 
 
 def test_therapist_sees_a_clients_practice_and_what_helps_them(page, app_url, demo_db) -> None:
-    sign_in(page, app_url, email_of(demo_db, "therapist"))
+    sign_in(page, app_url, demo_email(demo_db, "therapist"))
     page.get_by_role("link", name="Coping skills").click()
     wait_for_app(page)
     page.get_by_role("heading", name="Coping skills").wait_for()
@@ -59,7 +27,7 @@ def test_therapist_sees_a_clients_practice_and_what_helps_them(page, app_url, de
 
 
 def test_supervisor_sees_the_clinics_skills_and_who_stopped(page, app_url, demo_db) -> None:
-    sign_in(page, app_url, email_of(demo_db, "supervisor"))
+    sign_in(page, app_url, demo_email(demo_db, "supervisor"))
     page.get_by_role("link", name="Coping skills").click()
     wait_for_app(page)
     page.get_by_text("Across the clinic").click()
