@@ -59,7 +59,9 @@ def table_frame(
 ) -> pd.DataFrame:
     """The rows of an importable table in scope (optionally one client's), in import column order."""
     if table not in TABLE_NAMES:
-        raise WaymarkError(f"There is no table called {table!r} to export; choose one of {', '.join(TABLE_NAMES)}.")
+        raise WaymarkError(
+            f"There is no table called {table!r} to export; choose one of {', '.join(TABLE_NAMES)}."
+        )
     params: dict[str, Any] = {**scope.params()}
     if table != "coping_skills":
         params["client_id"] = client_id
@@ -133,7 +135,9 @@ def client_bundle(db: Database, scope: Scope, client_id: str) -> dict[str, Any]:
     events = table_frame(db, scope, "goal_events", client_id)
     # Every practitioner the record names, and their supervisors, so the Bundle stands alone.
     wanted = {str(client["practitioner_id"]), *map(str, sessions["practitioner_id"])}
-    directory = db.query_sql("SELECT practitioner_id, display_name, role, supervisor_id, email FROM practitioners")
+    directory = db.query_sql(
+        "SELECT practitioner_id, display_name, role, supervisor_id, email FROM practitioners"
+    )
     directory = directory.astype(object).where(directory.notna(), None)
     by_id = {str(r["practitioner_id"]): r for r in directory.to_dict("records")}
     queue = list(wanted)
@@ -152,7 +156,9 @@ def client_bundle(db: Database, scope: Scope, client_id: str) -> dict[str, Any]:
             "extension": [{"url": EXT_ROLE, "valueCode": p["role"]}],
         }
         if p.get("supervisor_id"):
-            res["extension"].append({"url": EXT_SUPERVISOR, "valueReference": _ref("Practitioner", p["supervisor_id"])})
+            res["extension"].append(
+                {"url": EXT_SUPERVISOR, "valueReference": _ref("Practitioner", p["supervisor_id"])}
+            )
         if p.get("email"):
             res["telecom"] = [{"system": "email", "value": p["email"]}]
         resources.append(res)
@@ -212,7 +218,10 @@ def client_bundle(db: Database, scope: Scope, client_id: str) -> dict[str, Any]:
         if g["achievement_status"]:
             res["achievementStatus"] = {
                 "coding": [
-                    {"system": "http://terminology.hl7.org/CodeSystem/goal-achievement", "code": g["achievement_status"]}
+                    {
+                        "system": "http://terminology.hl7.org/CodeSystem/goal-achievement",
+                        "code": g["achievement_status"],
+                    }
                 ]
             }
         if g["goal_id"] in last_event:
@@ -221,20 +230,31 @@ def client_bundle(db: Database, scope: Scope, client_id: str) -> dict[str, Any]:
         if _present(g["baseline"]):
             extensions.append({"url": EXT_BASELINE, "valueDecimal": float(g["baseline"])})
         if g["revised_from_goal_id"]:
-            extensions.append({"url": EXT_REVISED_FROM, "valueReference": _ref("Goal", g["revised_from_goal_id"])})
+            extensions.append(
+                {"url": EXT_REVISED_FROM, "valueReference": _ref("Goal", g["revised_from_goal_id"])}
+            )
         if extensions:
             res["extension"] = extensions
         resources.append(res)
     for k in checkins.to_dict("records"):
         performer = (
-            _ref("Patient", client_id) if k["reporter"] == "client" else _ref("Practitioner", client["practitioner_id"])
+            _ref("Patient", client_id)
+            if k["reporter"] == "client"
+            else _ref("Practitioner", client["practitioner_id"])
         )
         res = {
             "resourceType": "Observation",
             "id": k["checkin_id"],
             "status": "final",
             "category": [
-                {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/observation-category", "code": "survey"}]}
+                {
+                    "coding": [
+                        {
+                            "system": "http://terminology.hl7.org/CodeSystem/observation-category",
+                            "code": "survey",
+                        }
+                    ]
+                }
             ],
             "code": _measure_concept(measure_of[k["goal_id"]]),
             "subject": _ref("Patient", client_id),

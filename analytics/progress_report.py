@@ -43,7 +43,9 @@ def progress_report_content(
         name = str(real) if real else name
     goals = client_goals(db, scope, client_id, as_of)
     panels = client_goal_panels(db, scope, client_id, as_of)
-    chain = goals.rename(columns={}) if not goals.empty else pd.DataFrame(columns=["start_date", "target_date"])
+    chain = (
+        goals.rename(columns={}) if not goals.empty else pd.DataFrame(columns=["start_date", "target_date"])
+    )
     domain = time_domain(panels, chain, as_of) if not panels.empty else []
     gas = gas_t_score(db, scope, client_id, as_of)
     scores = standard_scores(db, scope, client_id, as_of)
@@ -66,7 +68,9 @@ def progress_report_content(
                 f"first {s['first_score']:g} on {_day(s['first_date'])} ({s['first_severity']}): {s['reliable_change']}."
             )
         else:
-            summary.append(f"{label}: {s['latest_score']:g} on {_day(s['latest_date'])} ({s['severity']}); one score so far.")
+            summary.append(
+                f"{label}: {s['latest_score']:g} on {_day(s['latest_date'])} ({s['severity']}); one score so far."
+            )
     return {
         "title": f"Progress report · {name}",
         "subtitle": f"As of {as_of:%d %B %Y} · {len(goals)} goal(s), {active} active",

@@ -55,7 +55,9 @@ def test_every_table_exported_and_imported_into_an_empty_database_is_identical(
 
 
 @pytest.mark.parametrize("fmt", ["csv", "parquet"])
-def test_reimporting_an_export_into_its_own_database_changes_nothing(example: Database, tmp_path: Path, fmt: str) -> None:
+def test_reimporting_an_export_into_its_own_database_changes_nothing(
+    example: Database, tmp_path: Path, fmt: str
+) -> None:
     for table, frame in all_tables(example).items():
         (tmp_path / f"{table}.{fmt}").write_bytes(export_bytes(frame, fmt))
     report = import_files(example, [tmp_path])
@@ -101,7 +103,9 @@ def test_exports_are_scoped_to_the_viewer(example: Database) -> None:
 
 
 def test_csv_export_neutralises_cells_a_spreadsheet_would_run(example: Database) -> None:
-    example.execute_sql("UPDATE goal_checkins SET note = '=HYPERLINK(\"http://x\")' WHERE checkin_id = 'k-001'")
+    example.execute_sql(
+        "UPDATE goal_checkins SET note = '=HYPERLINK(\"http://x\")' WHERE checkin_id = 'k-001'"
+    )
     data = export_bytes(table_frame(example, scope_for(example, "admin", None), "goal_checkins"), "csv")
     assert b"'=HYPERLINK" in data and b",=HYPERLINK" not in data
     assert b",-1.0," in data  # a negative GAS level stays a number
@@ -115,18 +119,25 @@ def test_every_analytics_view_exports(example: Database) -> None:
 
 
 def test_the_progress_report_says_what_the_numbers_are(example: Database) -> None:
-    content = progress_report_content(example, scope_for(example, "admin", None), "c-002", dt.date(2026, 4, 30))
+    content = progress_report_content(
+        example, scope_for(example, "admin", None), "c-002", dt.date(2026, 4, 30)
+    )
     # c-002 has one GAD-7 goal: 15 on 12 Jan, 11 on 9 Feb, 6 on 20 Apr (3 check-ins).
     assert content["title"] == "Progress report · Heron-42"
     assert len(content["panels"]) == 3
     # GAD-7 bands (Spitzer 2006): 15 = severe, 6 = mild.
-    assert any(line.startswith("GAD-7 (anxiety): 6 on 20 Apr 2026 (mild), first 15 on 12 Jan 2026 (severe)") for line in content["summary"])
+    assert any(
+        line.startswith("GAD-7 (anxiety): 6 on 20 Apr 2026 (mild), first 15 on 12 Jan 2026 (severe)")
+        for line in content["summary"]
+    )
     assert "Goal Attainment Scaling: no GAS goal has a rating yet." in content["summary"]
 
 
 @pytest.mark.parametrize(("fmt", "magic"), [("png", b"\x89PNG"), ("pdf", b"%PDF")])
 def test_the_progress_report_renders_offline(example: Database, fmt: str, magic: bytes) -> None:
-    data = render_progress_report(example, scope_for(example, "admin", None), "c-001", dt.date(2026, 3, 1), fmt)
+    data = render_progress_report(
+        example, scope_for(example, "admin", None), "c-001", dt.date(2026, 3, 1), fmt
+    )
     assert data[:4] == magic and len(data) > 5_000
 
 
@@ -139,7 +150,24 @@ def test_the_export_command_writes_a_table_a_bundle_and_a_report(tmp_path: Path)
     assert (tmp_path / "goals.csv").read_text().startswith("goal_id,client_id,description")
     assert main(["export", "--fhir", "c-002", "--db", str(path), "-o", str(tmp_path / "c.json")]) == 0
     assert json.loads((tmp_path / "c.json").read_text())["resourceType"] == "Bundle"
-    assert main(["export", "--report", "c-002", "--as-of", "2026-04-30", "--format", "png", "--db", str(path), "-o", str(tmp_path / "r.png")]) == 0
+    assert (
+        main(
+            [
+                "export",
+                "--report",
+                "c-002",
+                "--as-of",
+                "2026-04-30",
+                "--format",
+                "png",
+                "--db",
+                str(path),
+                "-o",
+                str(tmp_path / "r.png"),
+            ]
+        )
+        == 0
+    )
     assert (tmp_path / "r.png").read_bytes()[:4] == b"\x89PNG"
     assert export_command.register  # registered in analytics.cli.COMMANDS
 

@@ -23,7 +23,12 @@ def _lines(lines: list[tuple[str, int, str]]) -> alt.LayerChart:
         layers.append(
             alt.Chart(pd.DataFrame({"line": [text]}))
             .mark_text(
-                align="left", baseline="top", fontSize=size, fontWeight=weight, color=OKABE_ITO["black"], limit=WIDTH
+                align="left",
+                baseline="top",
+                fontSize=size,
+                fontWeight=weight,
+                color=OKABE_ITO["black"],
+                limit=WIDTH,
             )
             .encode(x=alt.value(0), y=alt.value(y), text="line:N")
         )
@@ -48,7 +53,11 @@ def progress_report_chart(
         grid = goal_small_multiples(panels, domain)
         grid.config = alt.Undefined  # the page sets the configuration once, at the top
         parts.append(grid)
-    parts.append(_lines([(line, 13 if i == 0 else 12, "bold" if i == 0 else "normal") for i, line in enumerate(summary)]))
+    parts.append(
+        _lines(
+            [(line, 13 if i == 0 else 12, "bold" if i == 0 else "normal") for i, line in enumerate(summary)]
+        )
+    )
     parts.append(_lines([(line, 10, "normal") for line in footnote]))
     return (
         alt.vconcat(*parts, spacing=14)

@@ -23,14 +23,26 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Export data. Exactly one of --table, --view, --fhir CLIENT or --report CLIENT.",
     )
     what = p.add_mutually_exclusive_group(required=True)
-    what.add_argument("--table", help="an importable table: practitioners, clients, sessions, goals, goal_events, goal_checkins, coping_skills, coping_logs")
+    what.add_argument(
+        "--table",
+        help="an importable table: practitioners, clients, sessions, goals, goal_events, goal_checkins, coping_skills, coping_logs",
+    )
     what.add_argument("--view", help="an analytics view: monthly_activity, clients_in_scope, coping_clients")
-    what.add_argument("--fhir", metavar="CLIENT_ID", help="a client's goals, check-ins and sessions as a FHIR R4 Bundle")
+    what.add_argument(
+        "--fhir", metavar="CLIENT_ID", help="a client's goals, check-ins and sessions as a FHIR R4 Bundle"
+    )
     what.add_argument("--report", metavar="CLIENT_ID", help="a client's one-page progress report")
     p.add_argument("--format", choices=("csv", "parquet", "png", "pdf"), default=None,
                    help="csv (default) or parquet for tables and views; png or pdf (default) for --report")  # fmt: skip
-    p.add_argument("--as-of", type=dt.date.fromisoformat, default=None, help="date for views and reports (YYYY-MM-DD; default today)")
-    p.add_argument("--real-names", action="store_true", help="include real names (default: pseudonymous codes only)")
+    p.add_argument(
+        "--as-of",
+        type=dt.date.fromisoformat,
+        default=None,
+        help="date for views and reports (YYYY-MM-DD; default today)",
+    )
+    p.add_argument(
+        "--real-names", action="store_true", help="include real names (default: pseudonymous codes only)"
+    )
     p.add_argument("--out", "-o", default=None, help="output file (default: standard output)")
     p.add_argument("--db", default=None, help="database file (default: $WAYMARK_DB or data/waymark.duckdb)")
     p.set_defaults(run=run)
