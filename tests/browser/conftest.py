@@ -92,11 +92,16 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def _start(db_path: Path, log_dir: Path, env: dict[str, str] | None = None) -> tuple[str, subprocess.Popen]:
+def _start(
+    db_path: Path | None, log_dir: Path, env: dict[str, str] | None = None, cwd: Path = ROOT
+) -> tuple[str, subprocess.Popen]:
+    """Serve the app in `cwd` over `db_path` (None: no configured database, as on a
+    fresh checkout); returns its URL and process once /_stcore/health answers."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    full_env = {**os.environ, "WAYMARK_DB": str(db_path)}
-    full_env.pop("WAYMARK_DB_KEY", None)
+    full_env = {k: v for k, v in os.environ.items() if k not in ("WAYMARK_DB", "WAYMARK_DB_KEY")}
+    if db_path is not None:
+        full_env["WAYMARK_DB"] = str(db_path)
     full_env.update(env or {})
     log = open(log_dir / f"streamlit-{port}.log", "w")  # noqa: SIM115 - closed with the process
     proc = subprocess.Popen(
@@ -115,7 +120,7 @@ def _start(db_path: Path, log_dir: Path, env: dict[str, str] | None = None) -> t
             "--browser.gatherUsageStats",
             "false",
         ],
-        cwd=ROOT,
+        cwd=cwd,
         env=full_env,
         stdout=log,
         stderr=subprocess.STDOUT,
