@@ -51,32 +51,19 @@ st.caption(
 )
 record_view(PAGE)
 
-SEVERITY = st.column_config.TextColumn("Severity", help="An error stops the import; a warning does not.")
 
-
-def styled(frame: pd.DataFrame) -> pd.io.formats.style.Styler:
+def styled(frame: pd.DataFrame, column: str = "severity") -> pd.io.formats.style.Styler:
     """Errors in red, warnings in amber, so the two cannot be mistaken."""
     colours = {"error": "color: #b42318; font-weight: 600", "warning": "color: #93370d"}
-    return frame.style.map(lambda v: colours.get(v, ""), subset=["severity"])
+    return frame.style.map(lambda v: colours.get(v, ""), subset=[column])
 
 
 def counts_table(report: ImportReport) -> None:
+    """Rows per table: new, changed, unchanged (at most eight rows: a plain table)."""
     counts = report.counts_frame()
-    if counts.empty:
-        return
-    st.dataframe(
-        counts,
-        hide_index=True,
-        key=f"counts_{'written' if report.written else 'check'}",
-        column_config={
-            "table": "Table",
-            "inserted": st.column_config.NumberColumn("New", help="Ids not yet in Waymark."),
-            "updated": st.column_config.NumberColumn("Changed", help="Ids in Waymark with different values."),
-            "unchanged": st.column_config.NumberColumn(
-                "Unchanged", help="Ids in Waymark with the same values."
-            ),
-        },
-    )
+    if not counts.empty:
+        labels = {"table": "Table", "inserted": "New", "updated": "Changed", "unchanged": "Unchanged"}
+        st.table(counts.rename(columns=labels).style.hide(axis="index"))
 
 
 def show_check(report: ImportReport) -> None:
@@ -114,20 +101,19 @@ def show_check(report: ImportReport) -> None:
             "Each line is one kind of problem in one column of one file, with how often it occurs "
             "and where. The messages never repeat a value from your files."
         )
-        st.dataframe(
-            styled(problems_by_kind(report)),
-            hide_index=True,
-            width="stretch",
-            key="problem_kinds",
-            column_config={
-                "severity": SEVERITY,
+        # A static table, so that every message wraps and is read whole (a data grid cuts
+        # long text off); the full list below can be long, so it stays a scrolling grid.
+        kinds = problems_by_kind(report).rename(
+            columns={
+                "severity": "Severity",
                 "file": "File",
                 "column": "Column",
-                "reason": st.column_config.TextColumn("What is wrong", width="large"),
-                "count": st.column_config.NumberColumn("How many"),
-                "where": st.column_config.TextColumn("Where", width="medium"),
-            },
+                "reason": "What is wrong",
+                "count": "How many",
+                "where": "Where",
+            }
         )
+        st.table(styled(kinds, "Severity").hide(axis="index"))
         with st.expander(f"Every problem, one per line ({len(report.problems):,})", icon=":material/list:"):
             st.dataframe(
                 styled(problems_table(report)),
@@ -135,9 +121,9 @@ def show_check(report: ImportReport) -> None:
                 width="stretch",
                 key="problems",
                 column_config={
-                    "severity": SEVERITY,
+                    "severity": st.column_config.TextColumn("Severity", width="small"),
                     "file": "File",
-                    "where": "Where",
+                    "where": st.column_config.TextColumn("Where", width="small"),
                     "column": "Column",
                     "reason": st.column_config.TextColumn("What is wrong", width="large"),
                 },
@@ -177,16 +163,17 @@ def import_section() -> None:
     )
     directory = load(practitioner_directory)
     names = {p["practitioner_id"]: p["display_name"] for p in directory if p["role"] != "admin"}
-    fallback = st.selectbox(
-        "Therapist for FHIR patients whose record names none",
-        list(names),
-        index=None,
-        format_func=names.get,
-        placeholder="None: such patients are reported as errors",
-        key="fhir_practitioner",
-        help="Used only for FHIR Patients with no generalPractitioner, EpisodeOfCare, Encounter "
-        "or Goal that names a practitioner.",
-    )
+    with st.expander("FHIR: patients whose record names no therapist", icon=":material/tune:"):
+        fallback = st.selectbox(
+            "Therapist for them",
+            list(names),
+            index=None,
+            format_func=names.get,
+            placeholder="None: such patients are reported as errors",
+            key="fhir_practitioner",
+            help="Used only for FHIR Patients with no generalPractitioner, EpisodeOfCare, "
+            "Encounter, Goal or Observation that names a practitioner.",
+        )
     if not files:
         result = st.session_state.get(_RESULT)
         if result is not None:
@@ -226,14 +213,17 @@ def import_section() -> None:
     report = check[1]
     show_check(report)
     changes = sum(c["inserted"] + c["updated"] for c in report.counts.values())
-    if not st.button(
+    clicked = st.button(
         "Import",
         type="primary",
         icon=":material/database_upload:",
         disabled=not report.ok or changes == 0,
         key="import",
         help="Writes every row of every file in one step, or nothing.",
-    ):
+    )
+    if not report.ok:
+        st.caption("Import is offered once every error is fixed and the files pass the check.")
+    if not clicked:
         return
     bar = st.progress(0.0, text="Importing…")
     try:

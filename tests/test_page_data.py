@@ -86,14 +86,15 @@ def example_uploads(changes: dict[str, tuple[str, str]] | None = None) -> list[t
 
 def table(at, *columns: str):  # noqa: ANN001, ANN201 - an AppTest, a DataFrame
     """The page's (only) table whose first columns are `columns` (dataframes carry no key)."""
-    found = [df.value for df in at.dataframe if tuple(df.value.columns[: len(columns)]) == columns]
+    frames = [df.value for df in at.dataframe] + [t.value for t in at.table]
+    found = [f for f in frames if tuple(f.columns[: len(columns)]) == columns]
     assert len(found) == 1, [list(df.value.columns) for df in at.dataframe]
     return found[0]
 
 
-COUNTS = ("table", "inserted", "updated", "unchanged")
+COUNTS = ("Table", "New", "Changed", "Unchanged")
 EVERY = ("severity", "file", "where")
-KINDS = ("severity", "file", "column", "reason", "count")
+KINDS = ("Severity", "File", "Column", "What is wrong", "How many")
 
 
 def texts(at, kind: str) -> list[str]:  # noqa: ANN001 - an AppTest
@@ -111,9 +112,9 @@ def test_a_valid_upload_is_checked_then_imported_and_the_counts_are_shown(
     assert any(
         t.startswith("**Ready to import from 8 files: 41 new rows, 0 changed") for t in texts(at, "success")
     )
-    check = table(at, *COUNTS).set_index("table")
-    assert check["inserted"].to_dict() == EXAMPLE_COUNTS
-    assert set(check["updated"]) == {0} and set(check["unchanged"]) == {0}
+    check = table(at, *COUNTS).set_index("Table")
+    assert check["New"].to_dict() == EXAMPLE_COUNTS
+    assert set(check["Changed"]) == {0} and set(check["Unchanged"]) == {0}
     assert set(table_counts(empty_file).values()) == {0}
     assert at.button(key="import").disabled is False
 
@@ -123,7 +124,7 @@ def test_a_valid_upload_is_checked_then_imported_and_the_counts_are_shown(
     assert texts(at, "success")[0].startswith(
         "**Imported from 8 files: 41 new rows, 0 changed, 0 unchanged.**"
     )
-    assert table(at, *COUNTS).set_index("table")["inserted"].to_dict() == EXAMPLE_COUNTS
+    assert table(at, *COUNTS).set_index("Table")["New"].to_dict() == EXAMPLE_COUNTS
     # A fresh, empty uploader for the next files; the import is in the access log.
     assert at.file_uploader[0].value in (None, [])
     assert ["import", "data", None, "imported from 8 files: 41 new rows, 0 changed, 0 unchanged"] in log_rows(
@@ -170,11 +171,12 @@ def test_an_invalid_upload_shows_every_problem_and_writes_nothing(
         ["warning", "sessions.csv", "row 8", "session_date", "The session is dated after the client's discharge."],
     ]  # fmt: skip
     kinds = table(at, *KINDS)
-    # The two check-ins share one kind of problem: one line, counted twice, errors first.
-    assert kinds[["severity", "file", "column", "count", "where"]].values.tolist() == [
-        ["error", "goal_checkins.csv", "value", 2, "row 3, row 4"],
+    # The two check-ins share one kind of problem: one line, counted twice. Errors first,
+    # then file by file, in the order of each kind's first row.
+    assert kinds[["Severity", "File", "Column", "How many", "Where"]].values.tolist() == [
         ["error", "coping_logs.csv", "distress_before", 1, "row 3"],
         ["error", "coping_logs.csv", "helpfulness", 1, "row 3"],
+        ["error", "goal_checkins.csv", "value", 2, "row 3, row 4"],
         ["warning", "sessions.csv", "session_date", 1, "row 8"],
     ]
     assert at.button(key="import").disabled is True
@@ -215,7 +217,7 @@ def test_re_uploading_what_is_stored_has_nothing_to_import(
     at = run_page("data", example_file, admin(example_file), None, monkeypatch)
     at.file_uploader[0].set_value(example_uploads()).run()
     assert texts(at, "info")[0].startswith("**Nothing to import.**")
-    assert table(at, *COUNTS)["unchanged"].sum() == 41
+    assert table(at, *COUNTS)["Unchanged"].sum() == 41
     assert at.button(key="import").disabled is True
 
 

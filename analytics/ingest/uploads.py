@@ -20,7 +20,7 @@ import pandas as pd
 
 from analytics.db import Database
 from analytics.ingest.load import SUPPORTED, Progress, import_files
-from analytics.ingest.report import ERROR, ImportReport
+from analytics.ingest.report import ImportReport
 from analytics.ingest.tables import BY_NAME, TABLES
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -138,7 +138,8 @@ def _where(row: str) -> str:
 
 def problems_by_kind(report: ImportReport, examples: int = 5) -> pd.DataFrame:
     """The problems grouped by what is wrong: severity, file, column, reason, `count` and
-    `where` (the first few places, in file order). Errors first, then the most frequent."""
+    `where` (the first few places, in file order). Errors first, then file by file in the
+    order of each kind's first row, so a person can work through one file at a time."""
     frame = report.problems_frame()
     columns = ["severity", "file", "column", "reason", "count", "where"]
     if frame.empty:
@@ -161,10 +162,9 @@ def problems_by_kind(report: ImportReport, examples: int = 5) -> pd.DataFrame:
                 "where": shown or "the whole file",
             }
         )
-    out = pd.DataFrame(groups, columns=columns)
-    out["_e"] = out["severity"] != ERROR
-    out = out.sort_values(["_e", "count", "file"], ascending=[True, False, True], kind="stable")
-    return out.drop(columns="_e").reset_index(drop=True)
+    # `problems_frame` is sorted errors first, then by file and row; groupby(sort=False)
+    # keeps the order in which each kind first appears.
+    return pd.DataFrame(groups, columns=columns)
 
 
 def problems_table(report: ImportReport) -> pd.DataFrame:
