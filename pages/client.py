@@ -350,7 +350,7 @@ try:
     discharged = (
         f" · discharged {header['discharge_date']:%d %B %Y}" if pd.notna(header["discharge_date"]) else ""
     )
-    left, right = st.columns([5, 1], vertical_alignment="center")
+    left, right = st.columns([3, 1], vertical_alignment="center")
     left.caption(f"**{header['display_code']}** · in care since {header['intake_date']:%d %B %Y}{discharged}")
     progress_report_menu(right, client_id, str(header["display_code"]), as_of, viewer)
     if goals.empty:
