@@ -133,6 +133,33 @@ def test_the_progress_report_says_what_the_numbers_are(example: Database) -> Non
     assert "Goal Attainment Scaling: no GAS goal has a rating yet." in content["summary"]
 
 
+def test_the_progress_report_counts_a_revised_goal_once_and_names_goals_without_check_ins(
+    example: Database,
+) -> None:
+    # c-001 has g-001 (3 check-ins) and g-002 (2). Add g-005, a revision of g-001 without
+    # check-ins of its own, and g-006, a new goal without any.
+    for goal_id, description, revised_from in (
+        ("g-005", "Speak up twice in each team meeting", "g-001"),
+        ("g-006", "Sleep by midnight on weeknights", None),
+    ):
+        example.execute_sql(
+            "INSERT INTO goals VALUES ($g, 'c-001', $d, 'work', DATE '2026-02-20', NULL, 'active', NULL, "
+            "$r, 'self-rated-0-10', 0, 10, true, 2, 7)",
+            {"g": goal_id, "d": description, "r": revised_from},
+        )
+    content = progress_report_content(
+        example, scope_for(example, "admin", None), "c-001", dt.date(2026, 3, 1)
+    )
+    # To the client the chain g-001 -> g-005 is one goal, drawn with g-001's check-ins under
+    # g-005's title; with g-002 and g-006 that makes 3 goals, all active, one not yet rated.
+    assert content["subtitle"] == "As of 01 March 2026 · 3 goals, 3 active"
+    assert set(content["panels"]["panel"]) == {
+        "Speak up twice in each team meeting",
+        "Walk outside three times a week",
+    }
+    assert "No check-in yet (1): Sleep by midnight on weeknights." in content["summary"]
+
+
 @pytest.mark.parametrize(("fmt", "magic"), [("png", b"\x89PNG"), ("pdf", b"%PDF")])
 def test_the_progress_report_renders_offline(example: Database, fmt: str, magic: bytes) -> None:
     data = render_progress_report(
