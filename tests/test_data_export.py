@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from analytics.commands import command_line_user
 from analytics.commands import export as export_command
 from analytics.data_export import (
     TABLE_NAMES,
@@ -197,6 +198,21 @@ def test_the_export_command_writes_a_table_a_bundle_and_a_report(tmp_path: Path)
     )
     assert (tmp_path / "r.png").read_bytes()[:4] == b"\x89PNG"
     assert export_command.register  # registered in analytics.cli.COMMANDS
+    # The import and each of the three exports left one access-log row, made by the
+    # operating-system account that ran the command; the details name what, never a value.
+    log = Database(path).query_sql(
+        "SELECT user_id, action, page, client_id, detail FROM access_log ORDER BY access_id"
+    )
+    assert set(log["user_id"]) == {command_line_user()} and command_line_user().startswith("os:")
+    assert set(log["page"]) == {"command line"}
+    assert list(zip(log["action"], log["client_id"].fillna("-"), strict=True)) == [
+        ("import", "-"),
+        ("export", "-"),
+        ("export", "c-002"),
+        ("export", "c-002"),
+    ]
+    assert log["detail"].tolist()[1:] == ["table goals as csv", "FHIR R4 Bundle", "progress report as png"]
+    assert log["detail"][0].startswith("Imported:")
 
 
 def test_the_import_command_exits_non_zero_and_writes_the_report_on_rejection(tmp_path: Path) -> None:
