@@ -171,18 +171,31 @@ def _params(scope: Scope, periods: Sequence[Period], n: int, d: int, k: int) -> 
         **scope.params(),
         "period_starts": [p.start for p in periods],
         "period_ends": [p.end for p in periods],
+        # The span of all periods, as constants the scans can prune row groups with.
+        "first_day": min((p.start for p in periods), default=None),
+        "last_day": max((p.end for p in periods), default=None),
         "n": int(n),
         "d": int(d),
         "k": int(k),
     }
 
 
-def _over_cases(db: Database, name: str) -> str:
+# Where the cases are read from: the derived tables (analytics/derived.py, kept in step by
+# every writer), or the clinical tables directly, the reference the tests compare with.
+SOURCES = {"derived": "audit.cases", "raw": "audit.cases_raw"}
+
+
+def _query(db: Database, name: str, params: dict[str, object], source: str) -> pd.DataFrame:
+    """Run audit query `name` over the cases read from `source`."""
+    if source not in SOURCES:
+        raise WaymarkError(f"Unknown audit source {source!r}.")
     # Both parts are this package's own SQL (no value is ever spliced in): the cases query
     # is shared as a CTE by the roll-up and the drill-down, so their counts cannot drift.
-    cases = db.sql_text("audit.cases").rstrip().rstrip(";")
+    cases = db.sql_text(SOURCES[source]).rstrip().rstrip(";")
     query = db.sql_text(name).rstrip().rstrip(";")
-    return f"WITH audit_cases AS (\n{cases}\n)\nSELECT * FROM (\n{query}\n)"
+    if source == "raw":  # the reference reads all history and always writes the details
+        params = {k: v for k, v in params.items() if k not in ("first_day", "last_day", "details")}
+    return db.query_sql(f"WITH audit_cases AS (\n{cases}\n)\nSELECT * FROM (\n{query}\n)", params)
 
 
 def audit_rates(
@@ -192,11 +205,14 @@ def audit_rates(
     n: int = DEFAULT_N,
     d: int = DEFAULT_D,
     k: int = DEFAULT_K,
+    *,
+    source: str = "derived",
 ) -> pd.DataFrame:
     """Per period, level (practitioner, team, clinic) and metric: numerator, denominator
-    (counts) and rate (0–1, NaN when the denominator is 0)."""
-    params = {**_params(scope, periods, n, d, k), "metrics": list(METRIC_KEYS)}
-    frame = db.query_sql(_over_cases(db, "audit.rates"), params)
+    (counts) and rate (0–1, NaN when the denominator is 0). `source="raw"` counts from the
+    clinical tables directly instead of the derived tables (same answer, much slower)."""
+    params = {**_params(scope, periods, n, d, k), "metrics": list(METRIC_KEYS), "details": False}
+    frame = _query(db, "audit.rates", params, source)
     frame["rate"] = frame["rate"].astype(float)
     order = {key: i for i, key in enumerate(METRIC_KEYS)}
     levels = {"clinic": 0, "team": 1, "practitioner": 2}
@@ -214,10 +230,13 @@ def audit_cases(
     d: int = DEFAULT_D,
     k: int = DEFAULT_K,
     practitioner_id: str | None = None,
+    *,
+    source: str = "derived",
 ) -> pd.DataFrame:
     """The exact cases behind one metric and period (for one practitioner, or everyone in
     scope): one row per case with display code, goal, session date, `counted` (in the
-    numerator) and `detail`; misses first. Row count = denominator, `counted` sum = numerator."""
+    numerator) and `detail`; misses first. Row count = denominator, `counted` sum = numerator.
+    `source` as for `audit_rates`."""
     if metric not in METRIC_BY_KEY:
         raise WaymarkError(f"There is no audit metric called {metric!r}.")
     if practitioner_id is not None:
@@ -229,8 +248,9 @@ def audit_cases(
         "metric": metric,
         "period_start": period.start,
         "period_end": period.end,
+        "details": True,
     }
-    frame = db.query_sql(_over_cases(db, "audit.case_list"), params)
+    frame = _query(db, "audit.case_list", params, source)
     # A miss is a case outside the numerator, except for "lacking follow-up", where the
     # numerator counts the misses.
     miss = frame["counted"] if not METRIC_BY_KEY[metric].higher_is_better else ~frame["counted"]

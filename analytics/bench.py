@@ -33,6 +33,7 @@ from typing import Any
 import pandas as pd
 
 from analytics.db import Database
+from analytics.derived import refresh as refresh_derived
 from analytics.scope import Scope, scope_for
 
 SCALES: tuple[str, ...] = ("tiny", "clinic", "system")
@@ -99,6 +100,8 @@ def _prune_to_tiny(db: Database) -> None:
             "UPDATE coping_logs SET goal_id = NULL WHERE goal_id IS NOT NULL "
             "AND goal_id NOT IN (SELECT goal_id FROM goals)"
         )
+        # The audit's derived rows follow the clinical rows (analytics/derived.py).
+        refresh_derived(cur)
     db.execute_sql("CHECKPOINT")
 
 
