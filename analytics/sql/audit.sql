@@ -13,8 +13,9 @@
 -- (`case_numerator` of `case_denominator`: 0 or 1 of 1 for one case).
 -- Reads the derived tables of analytics/derived.py: only sessions dated in the periods,
 -- and status spans that can hold on a period's last day. With $details false (the roll-up,
--- which only counts) `detail` is NULL and the goal-session pairs of a session are one row
--- standing for all of them; with $details true every case is a row of its own.
+-- which only counts) `detail` is NULL and the session metrics come as one row per metric,
+-- practitioner and period standing for all of its cases; with $details true (the
+-- drill-down) every case is a row of its own.
 WITH periods AS (
     SELECT unnest($period_starts::DATE[]) AS period_start,
            unnest($period_ends::DATE[]) AS period_end
@@ -55,13 +56,22 @@ spans_at_end AS (
         AND c.intake_date <= p.period_end
         AND (c.discharge_date IS NULL OR c.discharge_date > p.period_end)
 ),
+-- The session metrics' cases, decided once per session: goal-setting (the Nth attended
+-- session; counted when the first goal started by then), follow-up over sessions (a session
+-- with an active goal; counted when every one was checked in) and over goal-session pairs.
+session_cases AS (
+    SELECT *,
+           session_number = $n AS nth_session,
+           coalesce(first_goal_start <= session_date, FALSE) AS goal_by_then,
+           goals_expected > 0 AS followup_case,
+           goals_checked = goals_expected AS all_checked
+    FROM period_sessions
+),
 goal_setting AS (
     SELECT 'goal_setting' AS metric, period_start, period_end, practitioner_id, client_id,
-           CASE WHEN first_goal_start <= session_date THEN first_goal_id END AS goal_id,
-           session_id, session_date AS case_date,
-           coalesce(first_goal_start <= session_date, FALSE) AS counted,
-           CASE WHEN NOT $details THEN NULL
-                WHEN first_goal_start <= session_date
+           CASE WHEN goal_by_then THEN first_goal_id END AS goal_id,
+           session_id, session_date AS case_date, goal_by_then AS counted,
+           CASE WHEN goal_by_then
                 THEN format('first goal set {} (attended session {} was {})',
                             strftime(first_goal_start, '%Y-%m-%d'), $n::INTEGER,
                             strftime(session_date, '%Y-%m-%d'))
@@ -69,20 +79,18 @@ goal_setting AS (
                             strftime(session_date, '%Y-%m-%d'))
            END AS detail,
            counted::INTEGER AS case_numerator, 1 AS case_denominator
-    FROM period_sessions
-    WHERE session_number = $n
+    FROM session_cases
+    WHERE $details AND nth_session
 ),
 followup_sessions AS (
     SELECT 'followup_sessions' AS metric, period_start, period_end, practitioner_id,
            client_id, NULL::VARCHAR AS goal_id, session_id, session_date AS case_date,
-           goals_checked = goals_expected AS counted,
-           CASE WHEN $details THEN
-               format('{} of {} active goal{} checked in', goals_checked, goals_expected,
-                      CASE WHEN goals_expected = 1 THEN '' ELSE 's' END)
-           END AS detail,
+           all_checked AS counted,
+           format('{} of {} active goal{} checked in', goals_checked, goals_expected,
+                  CASE WHEN goals_expected = 1 THEN '' ELSE 's' END) AS detail,
            counted::INTEGER AS case_numerator, 1 AS case_denominator
-    FROM period_sessions
-    WHERE goals_expected > 0
+    FROM session_cases
+    WHERE $details AND followup_case
 ),
 followup_pairs AS (
     SELECT 'followup_pairs' AS metric, period_start, period_end, practitioner_id,
@@ -93,17 +101,42 @@ followup_pairs AS (
     FROM (
         SELECT period_start, period_end, practitioner_id, client_id, session_id,
                session_date AS case_date, unnest(goals) AS pair
-        FROM period_sessions
-        WHERE $details AND goals_expected > 0
+        FROM session_cases
+        WHERE $details AND followup_case
     )
-    UNION ALL
-    -- The roll-up: a session's pairs in one row (goals_expected and goals_checked are the
-    -- length and the checked entries of its `goals` list; analytics/derived.py).
-    SELECT 'followup_pairs', period_start, period_end, practitioner_id, client_id, NULL,
-           session_id, session_date, goals_checked = goals_expected, NULL,
-           goals_checked, goals_expected
-    FROM period_sessions
-    WHERE NOT $details AND goals_expected > 0
+),
+-- The roll-up counts the same cases per practitioner and period in one pass over the
+-- sessions (a session's pairs are its `goals` list: goals_expected of them, goals_checked
+-- checked in; analytics/derived.py), one row per metric standing for all of its cases.
+session_rollup AS (
+    SELECT period_start, period_end, practitioner_id,
+           count(*) FILTER (WHERE nth_session) AS goal_setting_cases,
+           count(*) FILTER (WHERE nth_session AND goal_by_then) AS goal_setting_counted,
+           count(*) FILTER (WHERE followup_case) AS followup_cases,
+           count(*) FILTER (WHERE followup_case AND all_checked) AS followup_counted,
+           sum(goals_expected) AS pair_cases,
+           sum(goals_checked) AS pair_counted
+    FROM session_cases
+    WHERE NOT $details
+    GROUP BY ALL
+),
+session_totals AS (
+    SELECT r.period_start, r.period_end, r.practitioner_id, m.metric,
+           CASE m.metric WHEN 'goal_setting' THEN r.goal_setting_counted
+                         WHEN 'followup_sessions' THEN r.followup_counted
+                         ELSE r.pair_counted END AS case_numerator,
+           CASE m.metric WHEN 'goal_setting' THEN r.goal_setting_cases
+                         WHEN 'followup_sessions' THEN r.followup_cases
+                         ELSE r.pair_cases END AS case_denominator
+    FROM session_rollup r
+    CROSS JOIN (VALUES ('goal_setting'), ('followup_sessions'), ('followup_pairs')) m(metric)
+),
+session_metric_totals AS (
+    SELECT metric, period_start, period_end, practitioner_id, NULL::VARCHAR AS client_id,
+           NULL::VARCHAR AS goal_id, NULL::VARCHAR AS session_id, NULL::DATE AS case_date,
+           NULL::BOOLEAN AS counted, NULL::VARCHAR AS detail, case_numerator, case_denominator
+    FROM session_totals
+    WHERE case_denominator > 0
 ),
 -- Goals active at the end of the period, of clients in care then, old enough (started at
 -- least D days before) to be due a review, and their last check-in by then.
@@ -168,20 +201,26 @@ target_review AS (
 -- And the sessions from the Nth on at which the client still had no goal at all.
 period_clients AS (
     SELECT period_start, period_end, client_id, any_value(practitioner_id) AS practitioner_id,
-           count(*) FILTER (WHERE run_length >= $k) > 0 AS lapsed,
-           arg_max(session_id, (run_length, session_date)) FILTER (WHERE run_length >= $k)
-               AS lapse_session_id,
-           max(session_date) FILTER (WHERE run_length >= $k) AS lapse_date,
-           max(run_length) FILTER (WHERE run_length >= $k) AS run_length,
-           arg_max(run_start, (run_length, session_date)) FILTER (WHERE run_length >= $k)
-               AS run_start,
+           count(*) FILTER (WHERE lapse) > 0 AS lapsed,
            count(*) FILTER (WHERE goalless) > 0 AS goalless,
-           arg_max(session_id, session_number) FILTER (WHERE goalless) AS goalless_session_id,
-           max(session_date) FILTER (WHERE goalless) AS goalless_date,
-           max(session_number) FILTER (WHERE goalless) AS goalless_number
+           -- What the drill-down says about it (the roll-up only counts: $details false
+           -- leaves these aggregates empty).
+           arg_max(session_id, (run_length, session_date)) FILTER (WHERE $details AND lapse)
+               AS lapse_session_id,
+           max(session_date) FILTER (WHERE $details AND lapse) AS lapse_date,
+           max(run_length) FILTER (WHERE $details AND lapse) AS run_length,
+           arg_max(run_start, (run_length, session_date)) FILTER (WHERE $details AND lapse)
+               AS run_start,
+           arg_max(session_id, session_number) FILTER (WHERE $details AND goalless)
+               AS goalless_session_id,
+           max(session_date) FILTER (WHERE $details AND goalless) AS goalless_date,
+           max(session_number) FILTER (WHERE $details AND goalless) AS goalless_number
     FROM (
-        SELECT *, session_number >= $n
-                  AND (first_goal_start IS NULL OR first_goal_start > session_date) AS goalless
+        SELECT period_start, period_end, client_id, practitioner_id, session_id, session_date,
+               session_number, run_length, run_start,
+               coalesce(run_length >= $k, FALSE) AS lapse,
+               session_number >= $n
+                   AND (first_goal_start IS NULL OR first_goal_start > session_date) AS goalless
         FROM period_sessions
     )
     GROUP BY period_start, period_end, client_id
@@ -209,6 +248,7 @@ lacking_followup AS (
 SELECT * FROM goal_setting
 UNION ALL SELECT * FROM followup_sessions
 UNION ALL SELECT * FROM followup_pairs
+UNION ALL SELECT * FROM session_metric_totals
 UNION ALL SELECT * FROM review_cadence
 UNION ALL SELECT * FROM target_review
 UNION ALL SELECT * FROM lacking_followup;
