@@ -17,10 +17,15 @@ from analytics.audit import (
     METRIC_KEYS,
     Period,
     audit_cases,
+    audit_overview,
     audit_period,
     audit_rates,
+    clinic_headline,
     month_periods,
+    monthly_trends,
+    practitioner_audit,
     previous_period,
+    widen,
 )
 from analytics.db import Database
 from analytics.demo import build_demo
@@ -207,3 +212,29 @@ def test_a_full_rebuild_gives_the_rows_the_writers_kept(demo) -> None:
     derived.rebuild(demo)
     for table, frame in snapshot(demo).items():
         pd.testing.assert_frame_equal(frame.astype(str), kept[table].astype(str))
+
+
+@pytest.mark.parametrize("months", [1, 3, 12])
+def test_the_pages_one_query_gives_what_the_three_functions_give(demo, months) -> None:
+    # audit_overview reads the headline's two periods and the trend's twelve months in one
+    # query; a one-month period is also the trend's last month and must not count twice.
+    as_of = default_as_of(demo)
+    period = audit_period(as_of, months)
+    for scope in (scope_for(demo, "admin", None), Scope(("prac-02",))):
+        overview = audit_overview(demo, scope, period, as_of, 12)
+        pd.testing.assert_frame_equal(overview.headline, clinic_headline(demo, scope, period))
+        pd.testing.assert_frame_equal(overview.table, practitioner_audit(demo, scope, period))
+        pd.testing.assert_frame_equal(overview.trends, monthly_trends(demo, scope, as_of, 12))
+    # And those are the raw definition's numbers (the table for every level and group).
+    admin = scope_for(demo, "admin", None)
+    raw = widen(audit_rates(demo, admin, [period], source="raw"))
+    pd.testing.assert_frame_equal(audit_overview(demo, admin, period, as_of, 12).table, raw)
+
+
+def test_widening_without_a_pivot_gives_the_pivots_table(demo) -> None:
+    # widen() reshapes rows that come in blocks of the six metrics directly; rows in any
+    # other order go through pandas' pivot. Both must give the same table.
+    rates = audit_rates(demo, scope_for(demo, "admin", None), list(month_periods(default_as_of(demo), 3)))
+    shuffled = rates.sample(frac=1, random_state=7).reset_index(drop=True)
+    pd.testing.assert_frame_equal(widen(rates), widen(shuffled))
+    assert len(widen(rates)) == len(rates) // len(METRIC_KEYS)

@@ -562,7 +562,7 @@ FROM (
 -- name: rates
 -- Numerator, denominator and rate (0–1, NULL when nothing to count) of every metric per
 -- period, for each practitioner in scope (zeros when they had no cases), each team (by
--- supervisor) and the whole scope ("clinic"). Reads audit_cases.
+-- supervisor) and the whole scope ("clinic"), in the order given at the end. Reads audit_cases.
 WITH periods AS (
     SELECT unnest($period_starts::DATE[]) AS period_start,
            unnest($period_ends::DATE[]) AS period_end
@@ -626,7 +626,15 @@ FROM rolled x
 LEFT JOIN practitioners p
     ON p.practitioner_id = CASE WHEN x.level = 'practitioner' THEN x.practitioner_id END
 LEFT JOIN practitioners lead
-    ON lead.practitioner_id = CASE WHEN x.level = 'team' THEN x.team_id END;
+    ON lead.practitioner_id = CASE WHEN x.level = 'team' THEN x.team_id END
+-- Team and practitioner rows of every period, or (given $groups_start/$groups_end) of that
+-- period only; the clinic rows of every period.
+WHERE x.level = 'clinic' OR $groups_start::DATE IS NULL
+   OR (x.period_start = $groups_start::DATE AND x.period_end = $groups_end::DATE)
+-- Each group's metrics together in $metrics order (group_id orders groups sharing a name).
+ORDER BY x.period_start, x.period_end,
+         CASE x.level WHEN 'clinic' THEN 0 WHEN 'team' THEN 1 ELSE 2 END,
+         group_name, group_id, list_position($metrics::VARCHAR[], x.metric);
 
 -- name: case_list
 -- The cases of one metric and period, with each client's display code and goal
