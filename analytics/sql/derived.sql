@@ -40,7 +40,7 @@ DELETE FROM audit_goal_checkins WHERE client_id IN (SELECT client_id FROM derive
 -- The check-in days of each goal of the listed clients. A goal entered in error has no
 -- rows; nor has a goal never checked in.
 INSERT INTO audit_goal_checkins
-SELECT k.goal_id, g.client_id, list(DISTINCT k.checkin_date ORDER BY k.checkin_date) AS checkin_days
+SELECT k.goal_id, g.client_id, list_sort(list_distinct(list(k.checkin_date))) AS checkin_days
 FROM goal_checkins k
 JOIN goals g USING (goal_id)
 SEMI JOIN derived_clients t ON t.client_id = g.client_id
@@ -111,47 +111,47 @@ checkins AS (
     FROM goal_checkins k
     JOIN real_goals g USING (goal_id)
 ),
--- A check-in belongs to a session when it is linked to it, or, unlinked, made on its day.
-goal_checked_at_session AS (
-    SELECT DISTINCT goal_id, session_id FROM checkins WHERE session_id IS NOT NULL
+-- A check-in belongs to a session when it is linked to it, or, unlinked, made on its day:
+-- each (session, goal) checked in, from one pass over the check-ins.
+checked AS (
+    SELECT DISTINCT session_id, goal_id
+    FROM (
+        SELECT session_id, goal_id FROM checkins WHERE session_id IS NOT NULL
+        UNION ALL
+        SELECT a.session_id, k.goal_id
+        FROM checkins k
+        JOIN attended a ON a.client_id = k.client_id AND a.session_date = k.checkin_date
+        WHERE k.session_id IS NULL
+    )
 ),
-goal_checked_on_day AS (
-    SELECT DISTINCT goal_id, checkin_date FROM checkins WHERE session_id IS NULL
-),
-client_checked_at_session AS (
-    SELECT DISTINCT session_id FROM checkins WHERE session_id IS NOT NULL
-),
-client_checked_on_day AS (
-    SELECT DISTINCT client_id, checkin_date FROM checkins WHERE session_id IS NULL
+-- Sessions at which any goal of the client was checked in.
+checked_sessions AS (
+    SELECT DISTINCT session_id FROM checked
 ),
 -- Goals active just before the session day (status from events dated before it).
 expected AS (
     SELECT a.session_id,
            count(*) AS goals_expected,
-           count(*) FILTER (WHERE gs.goal_id IS NOT NULL OR gd.goal_id IS NOT NULL) AS goals_checked,
-           list({'goal_id': sp.goal_id,
-                 'checked': gs.goal_id IS NOT NULL OR gd.goal_id IS NOT NULL} ORDER BY sp.goal_id)
-               AS goals
+           count(c.goal_id) AS goals_checked,
+           -- Sorted per list (by goal id): an ORDER BY inside the aggregate sorts every
+           -- pair of the system first, which took most of a full refresh.
+           list_sort(list({'goal_id': sp.goal_id, 'checked': c.goal_id IS NOT NULL})) AS goals
     FROM attended a
     JOIN audit_goal_spans sp ON sp.client_id = a.client_id
         AND sp.start_date < a.session_date
         AND sp.valid_from < a.session_date
         AND (sp.valid_until IS NULL OR sp.valid_until >= a.session_date)
         AND sp.lifecycle_status = 'active'
-    LEFT JOIN goal_checked_at_session gs ON gs.goal_id = sp.goal_id AND gs.session_id = a.session_id
-    LEFT JOIN goal_checked_on_day gd ON gd.goal_id = sp.goal_id AND gd.checkin_date = a.session_date
+    LEFT JOIN checked c ON c.session_id = a.session_id AND c.goal_id = sp.goal_id
     GROUP BY ALL
 ),
 facts AS (
     SELECT a.*, coalesce(x.goals_expected, 0) AS goals_expected,
            coalesce(x.goals_checked, 0) AS goals_checked, x.goals,
-           (coalesce(x.goals_checked, 0) > 0 OR cs.session_id IS NOT NULL OR cd.client_id IS NOT NULL)
-               AS any_checkin
+           (coalesce(x.goals_checked, 0) > 0 OR cs.session_id IS NOT NULL) AS any_checkin
     FROM attended a
     LEFT JOIN expected x USING (session_id)
-    LEFT JOIN client_checked_at_session cs ON cs.session_id = a.session_id
-    LEFT JOIN client_checked_on_day cd
-        ON cd.client_id = a.client_id AND cd.checkin_date = a.session_date
+    LEFT JOIN checked_sessions cs USING (session_id)
 ),
 -- Runs of consecutive sessions with an active goal and no check-in (sessions without an
 -- active goal are left out of the sequence): a session with a check-in starts a new island;
