@@ -33,6 +33,7 @@ from typing import Any
 import pandas as pd
 
 from analytics.db import Database
+from analytics.derived import refresh as refresh_derived
 from analytics.scope import Scope, scope_for
 
 SCALES: tuple[str, ...] = ("tiny", "clinic", "system")
@@ -99,6 +100,8 @@ def _prune_to_tiny(db: Database) -> None:
             "UPDATE coping_logs SET goal_id = NULL WHERE goal_id IS NOT NULL "
             "AND goal_id NOT IN (SELECT goal_id FROM goals)"
         )
+        # The audit's derived rows follow the clinical rows (analytics/derived.py).
+        refresh_derived(cur)
     db.execute_sql("CHECKPOINT")
 
 
@@ -351,6 +354,9 @@ class Case:
     floor_scope: str = "therapist"  # therapist, team, everyone, client, goal
     pandas: str | None = None  # which pandas reference answers the same question
     view: str = ""  # the page's view (whose, which tab): calls of one view add up to a page total
+    # False for a call timed for its budget or for comparison that the page's default view
+    # does not make itself (it is left out of the page total).
+    on_page: bool = True
 
 
 def _scope_of(ctx: Context, which: str) -> Scope:
@@ -537,8 +543,11 @@ CASES: tuple[Case, ...] = (
         floor="coping",
         floor_scope="client",
     ),
-    # pages/audit.py on its default view (3 months, N/D/K defaults, "follow-up (sessions)"
-    # drill-down for everyone in view), for a supervisor's team and for an admin (whole system).
+    # pages/audit.py on its default view (3 months, N/D/K defaults, everyone's trend, the
+    # "follow-up (sessions)" drill-down for everyone in view), for a supervisor's team and for
+    # an admin (whole system): the settings, audit_overview (headline, table and trend in one
+    # query) and audit_cases. The headline, the table (which carries the system budget) and
+    # the trend are also timed on their own, outside the page total.
     *(
         _case(
             f"{key}_settings_{who}",
@@ -564,6 +573,17 @@ CASES: tuple[Case, ...] = (
         )
         for case in (
             _case(
+                f"audit_overview_{who}",
+                f"audit overview (headline, table, 12-month trend), {'one team' if who == 'team' else 'whole system'}",
+                "audit",
+                view,
+                "analytics.audit",
+                "audit_overview",
+                lambda fn, c, s=scope_name: fn(c.db, getattr(c, s), _audit_period(c), c.as_of, 12, 3, 30, 3),
+                floor_scope=floor_scope,
+                floor=floor,
+            ),
+            _case(
                 f"audit_headline_{who}",
                 f"audit headline, {'one team' if who == 'team' else 'whole system'}",
                 "audit",
@@ -573,6 +593,7 @@ CASES: tuple[Case, ...] = (
                 lambda fn, c, s=scope_name: fn(c.db, getattr(c, s), _audit_period(c), 3, 30, 3),
                 floor_scope=floor_scope,
                 floor=floor,
+                on_page=False,
             ),
             _case(
                 f"audit_{who}",
@@ -584,6 +605,7 @@ CASES: tuple[Case, ...] = (
                 lambda fn, c, s=scope_name: fn(c.db, getattr(c, s), _audit_period(c), 3, 30, 3),
                 floor_scope=floor_scope,
                 floor=floor,
+                on_page=False,
                 pandas="audit" if who == "system" else None,
             ),
             _case(
@@ -596,6 +618,7 @@ CASES: tuple[Case, ...] = (
                 lambda fn, c, s=scope_name: fn(c.db, getattr(c, s), c.as_of, 12, 3, 30, 3),
                 floor_scope=floor_scope,
                 floor=floor,
+                on_page=False,
             ),
             _case(
                 f"audit_cases_{who}",
@@ -1005,9 +1028,10 @@ def _floor_label(name: str, params: dict[str, Any]) -> str:
 def _page_totals(report: Report) -> None:
     """Per page view, the sum of its analytics calls (what one uncached page run spends in
     analytics); the clinic budget applies to these totals as well as to each call."""
+    off_page = {case.key for case in CASES if not case.on_page}
     views: dict[str, list[Row]] = {}
     for row in report.rows:
-        if row.kind == "analytics":
+        if row.kind == "analytics" and row.key not in off_page:
             views.setdefault(row.page, []).append(row)
     budget = PAGE_BUDGET_MS.get(report.scale)
     for view, rows in views.items():

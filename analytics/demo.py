@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from analytics.db import Database
+from analytics.derived import refresh as refresh_derived
 from analytics.errors import WaymarkError
 
 Progress = Callable[[float, str], None]
@@ -1102,6 +1103,15 @@ def build_demo(
                 cur.register("demo_frame", frames[table])
                 cur.execute(Database.sql_text(f"demo.insert_{table}"))
                 cur.unregister("demo_frame")
+            # The audit's derived tables (analytics/derived.py), from the rows just written.
+            report(0.97, "Deriving the follow-up audit's tables…")
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                refresh_derived(cur)
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+            cur.execute("COMMIT")
         except BaseException:
             _empty(cur)
             raise

@@ -11,10 +11,9 @@ from analytics.audit import (
     METRIC_KEYS,
     METRICS,
     audit_cases,
+    audit_overview,
     audit_period,
-    clinic_headline,
     monthly_trends,
-    practitioner_audit,
     previous_period,
     widen,
     worst_first,
@@ -126,12 +125,13 @@ with st.expander("How these numbers are counted"):
     )
 
 try:
-    headline = load(clinic_headline, viewer.scope, period, n, d, k)
-    table = load(practitioner_audit, viewer.scope, period, n, d, k)
+    # The headline, the table and everyone's monthly trend come from one query.
+    overview = load(audit_overview, viewer.scope, period, as_of, TREND_MONTHS, n, d, k)
 except WaymarkError as err:
     st.error(f"**{err.title}.** {err}")
     st.stop()
 
+headline, table = overview.headline, overview.table
 practitioners = table[table["level"] == "practitioner"]
 names_by_id = dict(zip(practitioners["group_id"], practitioners["group_name"], strict=True))
 if practitioners.empty:
@@ -234,16 +234,10 @@ trend_who = st.selectbox(
 )
 keep_in_url("trend", trend_who, "all")
 try:
-    trends = load(
-        monthly_trends,
-        viewer.scope,
-        as_of,
-        TREND_MONTHS,
-        n,
-        d,
-        k,
-        "clinic",
-        None if trend_who == "all" else trend_who,
+    trends = (
+        overview.trends
+        if trend_who == "all"
+        else load(monthly_trends, viewer.scope, as_of, TREND_MONTHS, n, d, k, "clinic", trend_who)
     )
 except WaymarkError as err:
     st.error(f"**{err.title}.** {err}")

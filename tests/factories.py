@@ -8,14 +8,25 @@ Usage:
     c.session("s1", "c1", "2026-01-05")
     c.goal("g1", "c1", start="2026-01-05", measure="self-rated-0-10", baseline=2, target=8)
     c.checkin("k1", "g1", "2026-01-12", 3, session="s1")
+
+Like every writer of sessions, goals, goal events and check-ins, the factory keeps the
+audit's derived tables in step (analytics/derived.py). It does so once per burst of writes:
+the next time anyone else uses the database (a query, a page, closing it), the derived rows
+are recomputed from what the factory wrote, instead of once per inserted row.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from analytics.db import Database
+from analytics.derived import refresh
+
+# The tables the derived data is computed from.
+DERIVED_FROM = frozenset({"sessions", "goals", "goal_events", "goal_checkins"})
 
 SCALES = {
     "self-rated-0-10": (0.0, 10.0, True),
@@ -32,12 +43,48 @@ def d(value: str | dt.date) -> dt.date:
 class Clinic:
     def __init__(self, db: Database) -> None:
         self.db = db
+        self._stale = False  # written to since the derived rows were last computed
+        self._own = 0  # > 0 while the factory itself is using the database
+        inner, close = db.connection, db.close
+
+        @contextmanager
+        def connection() -> Iterator[Any]:
+            if self._stale and not self._own:
+                self._derive(inner)
+            with inner() as cur:
+                yield cur
+
+        def closing() -> None:
+            if self._stale:
+                self._derive(inner)
+            close()
+
+        # Instance attributes: only this database object, for this clinic's lifetime.
+        db.connection = connection  # type: ignore[method-assign]
+        db.close = closing  # type: ignore[method-assign]
+
+    def _derive(self, connection: Any) -> None:
+        self._stale = False
+        with connection() as cur:
+            cur.execute("BEGIN TRANSACTION")
+            refresh(cur)
+            cur.execute("COMMIT")
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        self._own += 1
+        try:
+            yield
+        finally:
+            self._own -= 1
 
     def _insert(self, table: str, row: dict[str, Any]) -> None:
         # Table and column names are fixed by the callers below, never by test data.
         cols = ", ".join(row)
         marks = ", ".join(f"${k}" for k in row)
-        self.db.execute_sql(f"INSERT INTO {table} ({cols}) VALUES ({marks})", row)
+        with self._writing():
+            self.db.execute_sql(f"INSERT INTO {table} ({cols}) VALUES ({marks})", row)
+        self._stale = self._stale or table in DERIVED_FROM
 
     def practitioner(
         self, pid: str, role: str = "therapist", supervisor: str | None = None, name: str | None = None
@@ -82,7 +129,8 @@ class Clinic:
         kind: str = "individual",
     ) -> None:
         if pid is None:
-            pid = self.db.scalar("SELECT practitioner_id FROM clients WHERE client_id = $c", {"c": cid})
+            with self._writing():
+                pid = self.db.scalar("SELECT practitioner_id FROM clients WHERE client_id = $c", {"c": cid})
         self._insert(
             "sessions",
             {
@@ -163,10 +211,12 @@ class Clinic:
     def set_status(self, gid: str, date: str, status: str, achievement: str | None = None) -> None:
         """Record a lifecycle event and make it the goal's current status."""
         self.event(f"{gid}-{status}-{date}", gid, date, status, achievement)
-        self.db.execute_sql(
-            "UPDATE goals SET lifecycle_status = $s, achievement_status = $a WHERE goal_id = $g",
-            {"s": status, "a": achievement, "g": gid},
-        )
+        with self._writing():
+            self.db.execute_sql(
+                "UPDATE goals SET lifecycle_status = $s, achievement_status = $a WHERE goal_id = $g",
+                {"s": status, "a": achievement, "g": gid},
+            )
+        self._stale = True
 
     def checkin(
         self,

@@ -18,6 +18,7 @@ import duckdb
 import pandas as pd
 
 from analytics.db import Database, _translate
+from analytics.derived import refresh as refresh_derived
 from analytics.ingest import fhir
 from analytics.ingest.report import ImportReport
 from analytics.ingest.tables import TABLES
@@ -102,6 +103,45 @@ def _write(cur: duckdb.DuckDBPyConnection, report: ImportReport) -> None:
             )
 
 
+# The clients whose derived rows (analytics/derived.py) an import can change: the owners of
+# the sessions and goals it inserts or updates, and of the goals of the events and check-ins
+# it inserts or updates, both as the file says and as the database says (a row moved to
+# another client changes both). Rows equal to the stored ones change nothing.
+_CHANGED = "SEMI JOIN action_{t} a ON a.key = {k} AND a.action <> 'same'"
+_TOUCHED = {
+    "sessions": "SELECT s.client_id FROM stage_sessions s "
+    + _CHANGED.format(t="sessions", k="s.session_id")
+    + f" UNION SELECT d.client_id FROM {DB}.sessions d "
+    + _CHANGED.format(t="sessions", k="d.session_id"),
+    "goals": "SELECT s.client_id FROM stage_goals s "
+    + _CHANGED.format(t="goals", k="s.goal_id")
+    + f" UNION SELECT d.client_id FROM {DB}.goals d "
+    + _CHANGED.format(t="goals", k="d.goal_id"),
+    "goal_events": f"SELECT g.client_id FROM {DB}.goals g WHERE g.goal_id IN ("
+    "SELECT s.goal_id FROM stage_goal_events s "
+    + _CHANGED.format(t="goal_events", k="s.event_id")
+    + f" UNION SELECT d.goal_id FROM {DB}.goal_events d "
+    + _CHANGED.format(t="goal_events", k="d.event_id")
+    + ")",
+    "goal_checkins": f"SELECT g.client_id FROM {DB}.goals g WHERE g.goal_id IN ("
+    "SELECT s.goal_id FROM stage_goal_checkins s "
+    + _CHANGED.format(t="goal_checkins", k="s.checkin_id")
+    + f" UNION SELECT d.goal_id FROM {DB}.goal_checkins d "
+    + _CHANGED.format(t="goal_checkins", k="d.checkin_id")
+    + ")",
+}
+
+
+def _touched_clients(cur: duckdb.DuckDBPyConnection, report: ImportReport) -> set[str]:
+    """Clients whose sessions, goals, goal events or check-ins this import changes."""
+    found: set[str] = set()
+    for table, sql in _TOUCHED.items():
+        counts = report.counts.get(table, {})
+        if counts.get("inserted") or counts.get("updated"):
+            found.update(str(row[0]) for row in cur.execute(sql).fetchall() if row[0] is not None)
+    return found
+
+
 def import_files(
     db: Database,
     paths: Sequence[str | os.PathLike[str] | tuple[str | os.PathLike[str], str]],
@@ -160,7 +200,11 @@ def import_files(
             tell(0.85, "Writing")
             cur.execute("BEGIN TRANSACTION")
             try:
+                touched = _touched_clients(cur, report)  # as stored before the write
                 _write(cur, report)
+                touched |= _touched_clients(cur, report)  # and as written
+                # The audit's derived rows of those clients, in the same transaction.
+                refresh_derived(cur, touched)
                 cur.execute("COMMIT")
             except duckdb.Error as exc:
                 cur.execute("ROLLBACK")

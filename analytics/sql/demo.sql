@@ -76,7 +76,11 @@ SELECT
     (SELECT count(*) FROM coping_logs) AS coping_logs;
 
 -- name: delete_demo_data
--- Deletes every row of the tables the demo fills (app users, access log and settings stay).
+-- Deletes every row of the tables the demo fills and of the data derived from them (app
+-- users, access log and settings stay).
+DELETE FROM audit_sessions;
+DELETE FROM audit_goal_checkins;
+DELETE FROM audit_goal_spans;
 DELETE FROM coping_logs;
 DELETE FROM coping_skills;
 DELETE FROM goal_checkins;
