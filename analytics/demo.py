@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from analytics.db import Database
+from analytics.derived_progress import refresh_progress
 from analytics.errors import WaymarkError
 
 Progress = Callable[[float, str], None]
@@ -1102,6 +1103,15 @@ def build_demo(
                 cur.register("demo_frame", frames[table])
                 cur.execute(Database.sql_text(f"demo.insert_{table}"))
                 cur.unregister("demo_frame")
+            # The stored progress summaries of every client (analytics/derived_progress.py).
+            report(0.97, "Summarising progress…")
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                refresh_progress(cur)
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+            cur.execute("COMMIT")
         except BaseException:
             _empty(cur)
             raise

@@ -7,6 +7,7 @@ code knows is refused without being touched.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -14,6 +15,17 @@ import duckdb
 from analytics.errors import QueryError, SchemaTooNewError
 
 MIGRATIONS_DIR = Path(__file__).parent / "sql" / "migrations"
+
+
+def _build_progress(cur: duckdb.DuckDBPyConnection) -> None:
+    from analytics.derived_progress import refresh_progress
+
+    refresh_progress(cur)
+
+
+# Work a migration needs beyond its SQL file, run in the same transaction: version 3 creates
+# the stored progress summaries, which must be filled for a file that already holds data.
+_BUILDS: dict[int, tuple[Callable[[duckdb.DuckDBPyConnection], None], ...]] = {3: (_build_progress,)}
 
 
 def migrations() -> list[tuple[int, str, Path]]:
@@ -64,6 +76,8 @@ def migrate(cur: duckdb.DuckDBPyConnection, where: str) -> int:
                     "description VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)"
                 )
             cur.execute(path.read_text(encoding="utf-8"))
+            for build in _BUILDS.get(version, ()):
+                build(cur)
             cur.execute(
                 "INSERT INTO schema_version VALUES ($v, $d, current_timestamp)",
                 {"v": version, "d": description},

@@ -18,6 +18,7 @@ import duckdb
 import pandas as pd
 
 from analytics.db import Database, _translate
+from analytics.derived_progress import refresh_progress, touched_clients
 from analytics.ingest import fhir
 from analytics.ingest.report import ImportReport
 from analytics.ingest.tables import TABLES
@@ -160,7 +161,12 @@ def import_files(
             tell(0.85, "Writing")
             cur.execute("BEGIN TRANSACTION")
             try:
+                # The stored progress summaries of the clients this import changes, in the
+                # same transaction (analytics/derived_progress.py); read before the write,
+                # because a row moved to another client changes both clients.
+                touched = touched_clients(cur)
                 _write(cur, report)
+                refresh_progress(cur, touched)
                 cur.execute("COMMIT")
             except duckdb.Error as exc:
                 cur.execute("ROLLBACK")
