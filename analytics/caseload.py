@@ -146,6 +146,24 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
+# The goal columns `_goal_reasons` reads.
+REASON_COLUMNS = (
+    "description",
+    "worsening",
+    "sudden_loss_at_latest",
+    "last_checkin_date",
+    "review_overdue",
+    "sessions_since_checkin",
+    "days_since_checkin",
+    "n_checkins",
+    "past_target",
+    "target_date",
+    "confirm_sustaining",
+    "recorded_achievement_status",
+    "last_event_date",
+)
+
+
 def _goal_reasons(row: Mapping[str, Any], as_of: dt.date, rules: CaseloadRules) -> list[str]:
     """Plain-language reasons for one goal's flags, in attention order."""
     name = f"“{_short(row['description'])}”"
@@ -220,16 +238,21 @@ def _caseload_goals(
         goals[column] = goals[column].astype(bool)
     for column in ("start_date", "target_date", "last_event_date", "last_checkin_date"):
         goals[column] = pd.to_datetime(goals[column])
-    goals["series_dates"] = goals["series_dates"].map(list)
-    goals["progress_series"] = goals["progress_series"].map(lambda values: [round(v, 3) for v in values])
-    goals["flags"] = [
-        [key for key in GOAL_FLAGS if row[key]] for row in goals[list(GOAL_FLAGS)].to_dict("records")
+    goals["series_dates"] = [list(days) for days in goals["series_dates"].tolist()]
+    goals["progress_series"] = [[round(v, 3) for v in values] for values in goals["progress_series"].tolist()]
+    # Plain lists rather than row dicts: building a dict per goal cost more than the query.
+    flags = [
+        sorted((key for key, on in zip(GOAL_FLAGS, values, strict=True) if on), key=PRIORITY.__getitem__)
+        for values in zip(*(goals[key].tolist() for key in GOAL_FLAGS), strict=True)
     ]
-    goals["reasons"] = [
-        _goal_reasons(row, as_of, rules) if any(row[k] for k in GOAL_FLAGS) else []
-        for row in goals.to_dict("records")
-    ]
-    goals["flags"] = goals["flags"].map(lambda keys: sorted(keys, key=PRIORITY.__getitem__))
+    reasons: list[list[str]] = [[] for _ in flags]
+    if any(flags):
+        values = {column: goals[column].tolist() for column in REASON_COLUMNS}
+        for i, keys in enumerate(flags):
+            if keys:
+                reasons[i] = _goal_reasons({c: v[i] for c, v in values.items()}, as_of, rules)
+    goals["flags"] = flags
+    goals["reasons"] = reasons
     return goals.drop(columns=["achieved_recorded"])
 
 
@@ -260,7 +283,8 @@ def caseload_view(
     rollup: dict[str, dict[str, Any]] = {}
     columns = ["client_id", "lifecycle_status", "life_area", "last_checkin_date", "derived_status"]
     columns += ["progress_series", "series_dates", "flags", "reasons"]
-    for row in goals[columns].to_dict("records"):
+    for values in zip(*(goals[c].tolist() for c in columns), strict=True):
+        row = dict(zip(columns, values, strict=True))
         acc = rollup.setdefault(
             row["client_id"],
             {"goals": 0, "active": 0, "on_hold": 0, "areas": set(), "last": None, "statuses": []}
@@ -286,7 +310,15 @@ def caseload_view(
     empty: dict[str, Any] = {"goals": 0, "active": 0, "on_hold": 0, "areas": set(), "last": None}
     empty |= {"statuses": [], "why": [], "keys": set(), "points": {}}
     records = []
-    for row in clients.to_dict("records"):
+    columns = [
+        "client_id",
+        "no_recent_session",
+        "last_session_date",
+        "days_since_session",
+        "attended_sessions",
+    ]
+    for values in zip(*(clients[c].tolist() for c in columns), strict=True):
+        row = dict(zip(columns, values, strict=True))
         acc = rollup.get(row["client_id"], empty)
         keys, why = set(acc["keys"]), list(acc["why"])
         if row["no_recent_session"]:
@@ -354,17 +386,17 @@ def attention_order(clients: pd.DataFrame) -> pd.DataFrame:
     Most urgent flag first (the order of FLAGS), then more kinds of flag, then the longest
     without a check-in (a client never checked in counts from intake), then client code.
     """
-    frame = clients.copy()
     none = len(FLAGS)
-    frame["_top"] = frame["flags"].map(lambda keys: PRIORITY[keys[0]] if keys else none)
-    frame["_count"] = frame["flags"].map(len)
-    frame["_stale"] = (
-        frame["days_since_review"].astype("float64").fillna(frame["days_in_care"].astype("float64"))
-    )
-    frame = frame.sort_values(
-        ["_top", "_count", "_stale", "display_code"], ascending=[True, False, False, True], kind="stable"
-    )
-    frame = frame.drop(columns=["_top", "_count", "_stale"]).reset_index(drop=True)
+    stale = clients["days_since_review"].astype("float64").fillna(clients["days_in_care"].astype("float64"))
+    keys = [
+        (PRIORITY[flags[0]] if flags else none, -len(flags), -days, code)
+        for flags, days, code in zip(
+            clients["flags"].tolist(), stale.tolist(), clients["display_code"].tolist(), strict=True
+        )
+    ]
+    # A stable sort on the whole key: ties keep the order they came in.
+    order = sorted(range(len(keys)), key=keys.__getitem__)
+    frame = clients.iloc[order].reset_index(drop=True)
     frame.insert(0, "attention", range(1, len(frame) + 1))
     return frame
 

@@ -105,10 +105,50 @@ def client_header(db: Database, scope: Scope, client_id: str, as_of: dt.date) ->
     return {} if match.empty else match.iloc[0].to_dict()
 
 
+CHAIN_LIMIT = 50  # steps walked each way along a revision chain (a guard against a cycle)
+
+
+def _chain_positions(db: Database, scope: Scope, goal_id: str, as_of: dt.date) -> list[tuple[str, int]]:
+    """(goal id, position) of every goal of the revision chain of `goal_id` through goals in
+    scope started by `as_of`: earlier goals by `revised_from_goal_id` at −1, −2, …, later ones
+    at +1, +2, …, at most CHAIN_LIMIT steps each way; none if the goal itself is not in scope."""
+    params = {**scope.params(), "as_of": as_of}
+
+    def lookup(name: str, gid: str) -> pd.DataFrame:
+        return db.query(f"timeline.{name}", {**params, "goal_id": gid})
+
+    start = lookup("chain_goal", goal_id)
+    if start.empty:
+        return []
+    found = {(goal_id, 0)}
+    parent, position = start["revised_from_goal_id"].iloc[0], 0
+    while isinstance(parent, str) and position > -CHAIN_LIMIT:
+        row = lookup("chain_goal", parent)
+        if row.empty:
+            break
+        position -= 1
+        found.add((parent, position))
+        parent = row["revised_from_goal_id"].iloc[0]
+    frontier, position = [goal_id], 0
+    while frontier and position < CHAIN_LIMIT:
+        position += 1
+        frontier = sorted({child for gid in frontier for child in lookup("chain_children", gid)["goal_id"]})
+        found.update((child, position) for child in frontier)
+    return sorted(found, key=lambda item: (item[1], item[0]))
+
+
 def goal_chain(db: Database, scope: Scope, goal_id: str, as_of: dt.date) -> pd.DataFrame:
     """The revision chain of a goal (earlier goals it was revised from, itself, later revisions),
     one row per goal with `position` (0 = this goal); empty when out of scope."""
-    frame = db.query("timeline.goal_chain", {**scope.params(), "goal_id": goal_id, "as_of": as_of})
+    # The walk is one lookup by id per goal of the chain (a chain has a few goals), on one
+    # attachment, then the chain's goals by id: no statement reads every goal in scope, which
+    # cost most of the timeline at health-system scale (docs/performance.md, item 3).
+    with db.hold():
+        positions = _chain_positions(db, scope, goal_id, as_of)
+        frame = db.query(
+            "timeline.goal_chain",
+            {**scope.params(), "goal_ids": [g for g, _ in positions], "positions": [p for _, p in positions]},
+        )
     for column in ("start_date", "target_date"):
         frame[column] = pd.to_datetime(frame[column])
     return frame
@@ -121,12 +161,13 @@ def goal_timeline(
     on the goal's own scale, `progress` (0 = baseline, 1 = target, per goal), `trend_value`
     (running median of 3), `phase` (gain, setback, plateau, sudden gain/loss — Tang & DeRubeis
     1999 — maintaining) and `position` in the chain; empty when out of scope."""
-    chain = goal_chain(db, scope, goal_id, as_of)
-    if chain.empty:
-        return pd.DataFrame()
-    if not whole_chain:
-        chain = chain[chain["goal_id"] == goal_id]
-    points = checkin_points(db, scope, as_of, goal_ids=chain["goal_id"].tolist())
+    with db.hold():
+        chain = goal_chain(db, scope, goal_id, as_of)
+        if chain.empty:
+            return pd.DataFrame()
+        if not whole_chain:
+            chain = chain[chain["goal_id"] == goal_id]
+        points = checkin_points(db, scope, as_of, goal_ids=chain["goal_id"].tolist())
     frame = points.merge(
         chain[["goal_id", "position", "description", "scale_min", "scale_max"]], on="goal_id", how="left"
     )

@@ -1,37 +1,32 @@
 -- One goal's timeline: its lineage, lifecycle events and sessions; a client's scores.
 
+-- name: chain_goal
+-- The goal $goal_id if it is in scope and started by $as_of: its id and the goal it revises.
+-- One step of the walk along a revision chain (analytics/timeline.py, goal_chain): a lookup by
+-- id, so it reads one goal, not every goal in scope.
+SELECT g.goal_id, g.revised_from_goal_id
+FROM goals g
+JOIN clients c USING (client_id)
+WHERE g.goal_id = $goal_id
+  AND g.start_date <= $as_of
+  AND c.practitioner_id IN (SELECT unnest($scope::VARCHAR[]));
+
+-- name: chain_children
+-- The goals in scope started by $as_of that revise $goal_id: one step of the walk towards the
+-- later goals of a revision chain (analytics/timeline.py, goal_chain).
+SELECT g.goal_id
+FROM goals g
+JOIN clients c USING (client_id)
+WHERE g.revised_from_goal_id = $goal_id
+  AND g.start_date <= $as_of
+  AND c.practitioner_id IN (SELECT unnest($scope::VARCHAR[]))
+ORDER BY g.goal_id;
+
 -- name: goal_chain
--- The goals in the revision chain of $goal_id (its ancestors through revised_from_goal_id, the
--- goal, and its descendants), in scope and started by $as_of: id, position in the chain
--- (0 = the goal asked for; negative = earlier goals), dates, measure, scale, baseline, target.
-WITH RECURSIVE scoped_goals AS (
-    SELECT g.*
-    FROM goals g
-    JOIN clients c USING (client_id)
-    WHERE c.practitioner_id IN (SELECT unnest($scope::VARCHAR[]))
-      AND g.start_date <= $as_of
-),
-ancestors(goal_id, revised_from_goal_id, position) AS (
-    SELECT goal_id, revised_from_goal_id, 0 FROM scoped_goals WHERE goal_id = $goal_id
-    UNION ALL
-    SELECT g.goal_id, g.revised_from_goal_id, a.position - 1
-    FROM scoped_goals g
-    JOIN ancestors a ON g.goal_id = a.revised_from_goal_id
-    WHERE a.position > -50
-),
-descendants(goal_id, position) AS (
-    SELECT goal_id, 0 FROM scoped_goals WHERE goal_id = $goal_id
-    UNION ALL
-    SELECT g.goal_id, d.position + 1
-    FROM scoped_goals g
-    JOIN descendants d ON g.revised_from_goal_id = d.goal_id
-    WHERE d.position < 50
-),
-chain AS (
-    SELECT goal_id, position FROM ancestors
-    UNION
-    SELECT goal_id, position FROM descendants
-)
+-- The goals $goal_ids at chain positions $positions (the walk of chain_goal and
+-- chain_children), in scope: id, position,
+-- dates, measure, scale, baseline, target, in chain order. The ids are bound as a list so the
+-- goals scan reads only their rows.
 SELECT
     g.goal_id,
     ch.position,
@@ -48,8 +43,13 @@ SELECT
     g.target_date,
     g.revised_from_goal_id,
     g.lifecycle_status
-FROM chain ch
-JOIN scoped_goals g USING (goal_id)
+FROM goals g
+JOIN (
+    SELECT unnest($goal_ids::VARCHAR[]) AS goal_id, unnest($positions::INTEGER[]) AS position
+) ch USING (goal_id)
+JOIN clients c USING (client_id)
+WHERE g.goal_id IN (SELECT unnest($goal_ids::VARCHAR[]))
+  AND c.practitioner_id IN (SELECT unnest($scope::VARCHAR[]))
 ORDER BY ch.position, g.start_date, g.goal_id;
 
 -- name: lifecycle_events
