@@ -24,6 +24,7 @@ PAGES = {
     "audit": st.Page(
         "pages/audit.py", title="Follow-up audit", icon=":material/fact_check:", url_path="audit"
     ),
+    "data": st.Page("pages/data.py", title="Data", icon=":material/database:", url_path="data"),
     "users": st.Page("pages/users.py", title="Accounts", icon=":material/manage_accounts:", url_path="users"),
     "access_log": st.Page(
         "pages/access_log.py", title="Access log", icon=":material/policy:", url_path="access_log"
@@ -36,7 +37,7 @@ NAVIGATION: dict[str, dict[str, list[str]]] = {
     "supervisor": {"Supervision": ["audit", "caseload", "client", "overview", "coping"]},
     "admin": {
         "Clinic": ["audit", "caseload", "client", "overview", "coping"],
-        "Administration": ["users", "access_log"],
+        "Administration": ["data", "users", "access_log"],
     },
 }
 

@@ -25,6 +25,10 @@ from analytics.timeline import client_goal_panels, client_goals, gas_t_score, st
 MEASURE_NAMES = {"phq-9": "PHQ-9 (low mood)", "gad-7": "GAD-7 (anxiety)"}
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def _day(value: object) -> str:
     return pd.Timestamp(value).strftime("%d %b %Y")
 
@@ -49,13 +53,23 @@ def progress_report_content(
     domain = time_domain(panels, chain, as_of) if not panels.empty else []
     gas = gas_t_score(db, scope, client_id, as_of)
     scores = standard_scores(db, scope, client_id, as_of)
-    active = int((goals["lifecycle_status"] == "active").sum()) if not goals.empty else 0
+    # A revised goal and the goals before it are one goal to the client: count the latest.
+    heads = goals[~goals["superseded"]] if not goals.empty else goals
+    active = int((heads["lifecycle_status"] == "active").sum()) if not heads.empty else 0
+    drawn = set(panels["panel_goal_id"]) if not panels.empty else set()
+    unrated = [
+        str(d)
+        for g, d in zip(heads.get("goal_id", []), heads.get("description", []), strict=True)
+        if g not in drawn
+    ]
     summary = ["Where things stand"]
+    if unrated:
+        summary.append(f"No check-in yet ({len(unrated)}): " + "; ".join(unrated) + ".")
     if gas["t_score"] is None:
         summary.append("Goal Attainment Scaling: no GAS goal has a rating yet.")
     else:
         summary.append(
-            f"Goal Attainment Scaling T-score: {gas['t_score']:.0f} over {gas['n_goals']} goal(s) "
+            f"Goal Attainment Scaling T-score: {gas['t_score']:.0f} over {_count(gas['n_goals'], 'goal')} "
             "(50 = goals met as expected, above 50 = better)."
         )
     if scores.empty:
@@ -73,7 +87,7 @@ def progress_report_content(
             )
     return {
         "title": f"Progress report · {name}",
-        "subtitle": f"As of {as_of:%d %B %Y} · {len(goals)} goal(s), {active} active",
+        "subtitle": f"As of {as_of:%d %B %Y} · {_count(len(heads), 'goal')}, {active} active",
         "panels": panels,
         "domain": domain,
         "summary": summary,

@@ -23,8 +23,9 @@ from analytics.timeline import (
     lifecycle_events,
     standard_scores,
 )
-from ui.access import deny_client, record_view
-from ui.data import load
+from ui import exports
+from ui.access import deny_client, record_export, record_view
+from ui.data import get_database, load
 from ui.viewer import require_viewer
 from ui.widgets import as_of_date
 
@@ -306,6 +307,27 @@ def timeline_section(client_id: str, goal_id: str, as_of: dt.date, viewer) -> No
             )
 
 
+def progress_report_menu(where, client_id: str, code: str, as_of: dt.date, viewer) -> None:
+    """The client's one-page progress report, to share with them in session (built on click)."""
+    db = get_database()
+    with where.popover("Progress report", icon=":material/description:", width="stretch"):
+        st.caption(
+            f"One page for {code}: each goal's path from baseline to target and the latest "
+            f"scores, as of {as_of:%d %B %Y}. It names the client by code only."
+        )
+        for fmt, mime in (("pdf", "application/pdf"), ("png", "image/png")):
+            st.download_button(
+                f"Download ({fmt.upper()})",
+                data=exports.progress_report(db, viewer.scope, client_id, as_of, fmt),
+                file_name=f"progress-report-{code}-{as_of.isoformat()}.{fmt}",
+                mime=mime,
+                icon=":material/download:",
+                on_click=record_export,
+                args=(PAGE, client_id, f"progress-report.{fmt}"),
+                key=f"progress_report_{fmt}",
+            )
+
+
 viewer = require_viewer()
 as_of = as_of_date()
 st.title("Client")
@@ -328,7 +350,9 @@ try:
     discharged = (
         f" · discharged {header['discharge_date']:%d %B %Y}" if pd.notna(header["discharge_date"]) else ""
     )
-    st.caption(f"**{header['display_code']}** · in care since {header['intake_date']:%d %B %Y}{discharged}")
+    left, right = st.columns([3, 1], vertical_alignment="center")
+    left.caption(f"**{header['display_code']}** · in care since {header['intake_date']:%d %B %Y}{discharged}")
+    progress_report_menu(right, client_id, str(header["display_code"]), as_of, viewer)
     if goals.empty:
         st.info(
             f"No goals have been set for {header['display_code']} by this date. Goals appear here once "

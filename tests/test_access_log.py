@@ -122,6 +122,15 @@ def test_every_download_button_in_the_pages_records_an_export() -> None:
     assert missing == []
 
 
+def test_tables_and_charts_offer_no_unlogged_download_of_their_own() -> None:
+    # st.dataframe and chart table views have a CSV download and copy of their own, which no
+    # on_click can log; the server config switches them off for every page.
+    import tomllib
+
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config["client"]["disableDataExport"] is True
+
+
 def test_every_page_asks_for_the_viewer_first() -> None:
     # require_viewer() signs people in and refuses pages outside their role even when
     # Streamlit runs a pages/ file without app.py (docs/security.md), so every page calls it.

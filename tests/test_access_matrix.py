@@ -19,6 +19,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 
 from analytics.db import Database
@@ -79,17 +80,34 @@ class RecordingStorage(MemoryMediaFileStorage):
         STORAGES.append(self)
 
 
+MANAGERS: list[MediaFileManager] = []
+
+
+class RecordingManager(MediaFileManager):
+    """AppTest's media file manager, remembered so a test can run deferred downloads."""
+
+    def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+        super().__init__(*args, **kwargs)
+        MANAGERS.append(self)
+
+
 @pytest.fixture(autouse=True)
 def record_downloads(monkeypatch: pytest.MonkeyPatch) -> None:
     STORAGES.clear()
+    MANAGERS.clear()
     monkeypatch.setattr("streamlit.testing.v1.app_test.MemoryMediaFileStorage", RecordingStorage)
+    monkeypatch.setattr("streamlit.testing.v1.app_test.MediaFileManager", RecordingManager)
 
 
 def downloads(at) -> list[bytes]:  # noqa: ANN001 - an AppTest
-    """The bytes behind every download button of the last run (the exports)."""
+    """The bytes behind every download button of the last run (the exports). A deferred
+    download (built on click) is built here, as a click would, so its contents are read too."""
     files = []
     for button in at.get("download_button"):
-        name = button.proto.url.rsplit("/", 1)[-1]
+        url = button.proto.url
+        if button.proto.deferred_file_id:
+            url = MANAGERS[-1].execute_deferred(button.proto.deferred_file_id)
+        name = url.rsplit("/", 1)[-1].split("?")[0]
         files.append(bytes(STORAGES[-1].get_file(name).content))
     return files
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from analytics.commands import command_line_user
 from analytics.commands import export as export_command
 from analytics.data_export import (
     TABLE_NAMES,
@@ -133,6 +134,33 @@ def test_the_progress_report_says_what_the_numbers_are(example: Database) -> Non
     assert "Goal Attainment Scaling: no GAS goal has a rating yet." in content["summary"]
 
 
+def test_the_progress_report_counts_a_revised_goal_once_and_names_goals_without_check_ins(
+    example: Database,
+) -> None:
+    # c-001 has g-001 (3 check-ins) and g-002 (2). Add g-005, a revision of g-001 without
+    # check-ins of its own, and g-006, a new goal without any.
+    for goal_id, description, revised_from in (
+        ("g-005", "Speak up twice in each team meeting", "g-001"),
+        ("g-006", "Sleep by midnight on weeknights", None),
+    ):
+        example.execute_sql(
+            "INSERT INTO goals VALUES ($g, 'c-001', $d, 'work', DATE '2026-02-20', NULL, 'active', NULL, "
+            "$r, 'self-rated-0-10', 0, 10, true, 2, 7)",
+            {"g": goal_id, "d": description, "r": revised_from},
+        )
+    content = progress_report_content(
+        example, scope_for(example, "admin", None), "c-001", dt.date(2026, 3, 1)
+    )
+    # To the client the chain g-001 -> g-005 is one goal, drawn with g-001's check-ins under
+    # g-005's title; with g-002 and g-006 that makes 3 goals, all active, one not yet rated.
+    assert content["subtitle"] == "As of 01 March 2026 · 3 goals, 3 active"
+    assert set(content["panels"]["panel"]) == {
+        "Speak up twice in each team meeting",
+        "Walk outside three times a week",
+    }
+    assert "No check-in yet (1): Sleep by midnight on weeknights." in content["summary"]
+
+
 @pytest.mark.parametrize(("fmt", "magic"), [("png", b"\x89PNG"), ("pdf", b"%PDF")])
 def test_the_progress_report_renders_offline(example: Database, fmt: str, magic: bytes) -> None:
     data = render_progress_report(
@@ -170,6 +198,21 @@ def test_the_export_command_writes_a_table_a_bundle_and_a_report(tmp_path: Path)
     )
     assert (tmp_path / "r.png").read_bytes()[:4] == b"\x89PNG"
     assert export_command.register  # registered in analytics.cli.COMMANDS
+    # The import and each of the three exports left one access-log row, made by the
+    # operating-system account that ran the command; the details name what, never a value.
+    log = Database(path).query_sql(
+        "SELECT user_id, action, page, client_id, detail FROM access_log ORDER BY access_id"
+    )
+    assert set(log["user_id"]) == {command_line_user()} and command_line_user().startswith("os:")
+    assert set(log["page"]) == {"command line"}
+    assert list(zip(log["action"], log["client_id"].fillna("-"), strict=True)) == [
+        ("import", "-"),
+        ("export", "-"),
+        ("export", "c-002"),
+        ("export", "c-002"),
+    ]
+    assert log["detail"].tolist()[1:] == ["table goals as csv", "FHIR R4 Bundle", "progress report as png"]
+    assert log["detail"][0].startswith("Imported:")
 
 
 def test_the_import_command_exits_non_zero_and_writes_the_report_on_rejection(tmp_path: Path) -> None:

@@ -324,8 +324,9 @@ def test_a_missing_required_column_is_named(db: Database, tmp_path: Path) -> Non
         b"\xef\xbb\xbfpractitioner_id,display_name,role\np1,Ana,therapist\n",  # UTF-8 with BOM (Excel)
         b"practitioner_id;display_name;role\r\np1;Ana;therapist\r\n",  # semicolons, Windows line ends
         b'practitioner_id,display_name,role\np1,"Ana\nRuiz, MSc",therapist\n',  # quoted newline and comma
+        b"practitioner_id\tdisplay_name\trole\np1\tAna Ruiz, MSc\ttherapist\n",  # tab-separated (.tsv)
     ],
-    ids=["bom", "semicolon crlf", "quoted newline"],
+    ids=["bom", "semicolon crlf", "quoted newline", "tab"],
 )
 def test_csv_dialects_that_spreadsheets_write_are_read(db: Database, tmp_path: Path, data: bytes) -> None:
     report = import_files(db, [write(tmp_path, "practitioners.csv", data)])
@@ -344,3 +345,60 @@ def test_parquet_files_import_like_csv(db: Database, tmp_path: Path) -> None:
     )
     report = import_files(db, [target])
     assert report.ok and report.counts["practitioners"]["inserted"] == 1
+
+
+def _parquet(tmp_path: Path, query: str) -> bytes:
+    import duckdb
+
+    out = tmp_path / "made.parquet"
+    duckdb.connect().execute(f"COPY ({query}) TO $p (FORMAT parquet)", {"p": str(out)})
+    return out.read_bytes()
+
+
+PRACTITIONER = "SELECT 'p1' AS practitioner_id, 'Ana' AS display_name, 'therapist' AS role"
+
+
+@pytest.mark.parametrize(
+    ("name", "make", "expected"),
+    [
+        # A file cut off inside a two-byte character (é is C3 A9 in UTF-8).
+        ("practitioners.csv", lambda _: HEADER + "p1,Ren\u00e9".encode()[:-1],
+         ("line 2", "The file ends in the middle of a character: it may be truncated.")),
+        # UTF-16, as some Windows tools save "Unicode text".
+        ("practitioners.csv", lambda _: (HEADER + b"p1,Ana,therapist,,\n").decode().encode("utf-16"),
+         ("", "This is not a text file (it contains binary data). Export the table as CSV UTF-8.")),
+        ("practitioners.csv", lambda tmp: _parquet(tmp, PRACTITIONER),
+         ("", "This is a Parquet file with a .csv name; rename it to .parquet.")),
+        ("practitioners.parquet", lambda tmp: (lambda b: b[: len(b) // 2])(_parquet(tmp, PRACTITIONER)),
+         ("", "The Parquet file is damaged or truncated and cannot be read.")),
+        ("practitioners.parquet", lambda tmp: _parquet(tmp, PRACTITIONER + " LIMIT 0"),
+         ("", "The file has columns but no rows.")),
+        ("practitioners.parquet", lambda _: b"",
+         ("", "This is not a Parquet file (it does not start with the Parquet signature).")),
+    ],
+    ids=["cut inside a character", "utf-16", "parquet named csv", "truncated parquet", "parquet no rows",
+         "empty parquet"],
+)  # fmt: skip
+def test_more_malformed_files_give_a_clear_error_and_write_nothing(
+    db: Database,
+    tmp_path: Path,
+    name: str,
+    make,
+    expected: tuple[str, str],  # noqa: ANN001
+) -> None:
+    report = import_files(db, [write(tmp_path, name, make(tmp_path))])
+    assert not report.ok
+    assert [(p.row, p.reason) for p in report.errors] == [expected], report.to_text()
+    assert set(table_counts(db).values()) == {0}
+
+
+def test_an_excel_serial_date_in_a_date_and_time_column_is_named(db: Database, tmp_path: Path) -> None:
+    folder = example_copy(tmp_path)
+    # 46043.8125 is 2026-01-21 19:30 in Excel's day count, as a sheet writes it unformatted.
+    edit(folder / "coping_logs.csv", "2026-01-21 21:10:00,60,50,2", "46043.8125,60,50,2")
+    report = import_files(db, [folder])
+    assert problems(report) == [
+        ("error", "coping_logs.csv", "3", "logged_at",
+         "Looks like an Excel serial date number; format the column as a date (YYYY-MM-DD) before saving as CSV."),
+    ]  # fmt: skip
+    assert set(table_counts(db).values()) == {0}

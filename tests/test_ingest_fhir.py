@@ -307,3 +307,25 @@ def test_broken_json_is_refused_with_a_reason(
     path.write_text(content)
     report = import_files(db, [path])
     assert [p.reason for p in report.errors] == [reason]
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "expected"),
+    [
+        ("x.json", '{"resourceType": "Patient", "id": "p1", "name": [{"text": "Ren\u00e9"}]}'.encode("latin-1"),
+         ("", "The file is not UTF-8 text, as FHIR JSON must be.")),
+        # NDJSON cut off in its second line: the first resource is read, the second reported.
+        ("x.ndjson", b'{"resourceType": "Basic", "id": "b1"}\n{"resourceType": "Pat',
+         ("line 2", "This line is not a JSON object (NDJSON has one resource per line).")),
+        ("x.json", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", ("", "The file is not UTF-8 text, as FHIR JSON must be.")),
+    ],
+    ids=["latin-1", "truncated ndjson", "binary renamed json"],
+)  # fmt: skip
+def test_a_fhir_file_in_the_wrong_encoding_or_cut_off_is_refused_and_writes_nothing(
+    db: Database, tmp_path: Path, name: str, data: bytes, expected: tuple[str, str]
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(data)
+    report = import_files(db, [path])
+    assert [(p.row, p.reason) for p in report.errors] == [expected]
+    assert db.scalar("SELECT count(*) FROM clients") == 0

@@ -170,3 +170,30 @@ def test_a_goal_without_check_ins_says_so_kindly(clinic_file, monkeypatch) -> No
     assert any(
         "No check-in has been recorded for this goal yet; 1 attended session" in i.value for i in at.info
     )
+
+
+def test_the_clients_therapist_can_download_their_progress_report_and_it_is_logged(
+    clinic_file, monkeypatch
+) -> None:
+    from tests.test_access_matrix import MANAGERS, STORAGES, RecordingManager, RecordingStorage
+
+    monkeypatch.setattr("streamlit.testing.v1.app_test.MemoryMediaFileStorage", RecordingStorage)
+    monkeypatch.setattr("streamlit.testing.v1.app_test.MediaFileManager", RecordingManager)
+    at = run_page(
+        "client", clinic_file, therapist(clinic_file), {"client": "a", "as_of": "2026-03-01"}, monkeypatch
+    )
+    assert not at.exception
+    buttons = {b.key: b for b in at.get("download_button")}
+    assert list(buttons) == ["progress_report_pdf", "progress_report_png"]
+    # Built only when clicked (deferred), as PDF and PNG, for client a as of 1 March.
+    for key, magic in (("progress_report_pdf", b"%PDF"), ("progress_report_png", b"\x89PNG")):
+        assert buttons[key].proto.deferred_file_id and not buttons[key].proto.url
+        url = MANAGERS[-1].execute_deferred(buttons[key].proto.deferred_file_id)
+        built = STORAGES[-1].get_file(url.rsplit("/", 1)[-1].split("?")[0])
+        assert bytes(built.content).startswith(magic)
+        assert built.filename == f"progress-report-C-101-2026-03-01.{key[-3:]}"
+    at.download_button(key="progress_report_pdf").click().run()
+    last = Database(clinic_file).query_sql(
+        "SELECT user_id, action, page, client_id, detail FROM access_log ORDER BY access_id DESC LIMIT 1"
+    )
+    assert last.values.tolist() == [["p1", "export", "client", "a", "progress-report.pdf"]]

@@ -176,3 +176,23 @@ def test_small_multiples_draw_one_panel_per_goal_in_progress_units(db, clinic) -
     assert spec["spec"]["layer"][2]["encoding"]["y"]["field"] == "progress"
     data = pd.DataFrame(spec["datasets"][spec["data"]["name"]])
     assert sorted(data["panel"].unique()) == ["Go to the shop alone", "Mood"]
+
+
+def test_the_printed_report_wraps_whole_goal_titles_and_draws_a_time_axis_under_each_panel(
+    db, clinic
+) -> None:
+    build(clinic)
+    long = "Go to the corner shop on my own twice a week without calling anyone first"
+    clinic.goal("h", "a", start="2026-02-01", measure="phq-9", baseline=18, target=8, description=long)
+    clinic.checkin("p1", "h", "2026-02-02", 16)
+    panels = tl.client_goal_panels(db, P1, "a", AS_OF)
+    spec = goal_small_multiples(panels, ["2026-01-01", "2026-04-10"], full_titles=True).to_dict()
+    titles = set(pd.DataFrame(spec["datasets"][spec["data"]["name"]])["panel_title"])
+    wrapped = next(t for t in titles if t.startswith("Go to the corner"))
+    # Every word is kept (no ellipsis), over more than one line, split again by the header.
+    assert wrapped.replace("\n", " ").startswith(long) and "\n" in wrapped
+    assert spec["facet"]["header"]["labelExpr"] == "split(datum.value, '\\n')"
+    assert spec["resolve"]["axis"]["x"] == "independent"
+    # The page's small multiples keep one line per title.
+    page = goal_small_multiples(panels, ["2026-01-01", "2026-04-10"]).to_dict()
+    assert "labelExpr" not in page["facet"]["header"] and "axis" not in page.get("resolve", {})

@@ -43,6 +43,13 @@ def record_export(page: str, client_id: str | None = None, detail: str | None = 
         record_access(get_database(), viewer.user_id, "export", page, client_id, detail)
 
 
+def record_import(page: str, detail: str) -> None:
+    """Record that the viewer imported data (`detail`: file and row counts, never contents)."""
+    viewer = current_viewer()
+    if viewer is not None:
+        record_access(get_database(), viewer.user_id, "import", page, None, detail)
+
+
 def deny_client(page: str, client_id: str | None) -> None:
     """Say that access is not allowed, record the attempt, and stop the page.
 

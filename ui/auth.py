@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import time
+from dataclasses import replace
 
 import streamlit as st
 
@@ -22,13 +23,14 @@ from analytics.auth import (
 )
 from analytics.errors import WaymarkError
 from analytics.scope import scope_for
-from ui.data import get_database
+from ui.data import data_version, get_database
 from ui.viewer import Viewer, allow_pages, current_viewer
 
 IDLE_MINUTES_DEFAULT = 30
 _LAST_SEEN = "_auth_last_seen"
 _NOTICE = "_auth_notice"
 _WANTED_PAGE = "_auth_wanted_page"
+_SCOPE_VERSION = "_auth_scope_version"
 
 
 def _secrets_section(name: str) -> object | None:
@@ -69,7 +71,28 @@ def _start_session(account: Account, how: str) -> Viewer:
     # No page may open until app.py's router has listed this role's pages.
     allow_pages(set())
     st.session_state[_LAST_SEEN] = time.monotonic()
+    st.session_state[_SCOPE_VERSION] = data_version(get_database())
     record_access(get_database(), viewer.user_id, "sign-in", "sign-in", detail=how)
+    return viewer
+
+
+def _refresh_scope(viewer: Viewer) -> Viewer:
+    """The viewer with a scope recomputed once the database has changed since it was set.
+
+    A scope lists practitioner ids; an import (from the Data page or the command line, while
+    the app runs) can add practitioners to a supervisor's team or to the clinic, and a
+    signed-in viewer should see them on the next rerun, not after signing in again.
+    """
+    db = get_database()
+    version = data_version(db)
+    known = st.session_state.get(_SCOPE_VERSION)
+    st.session_state[_SCOPE_VERSION] = version
+    if known is None or known == version:
+        return viewer
+    scope = scope_for(db, viewer.role, viewer.practitioner_id)
+    if scope != viewer.scope:
+        viewer = replace(viewer, scope=scope)
+        st.session_state["viewer"] = viewer
     return viewer
 
 
@@ -101,7 +124,7 @@ def sign_in_gate() -> Viewer:
     _expire_idle_session()
     viewer = current_viewer()
     if viewer is not None:
-        return viewer
+        return _refresh_scope(viewer)
     if oidc_configured():
         viewer = _oidc_viewer()
         if viewer is not None:

@@ -50,7 +50,7 @@ def progress_report_chart(
     if panels.empty:
         parts.append(_lines([("No goal check-ins are recorded yet.", 13, "normal")]))
     else:
-        grid = goal_small_multiples(panels, domain)
+        grid = goal_small_multiples(panels, domain, full_titles=True)
         grid.config = alt.Undefined  # the page sets the configuration once, at the top
         parts.append(grid)
     parts.append(

@@ -9,6 +9,7 @@ and sessions without a check-in are hollow marks on the time axis. Colours: Okab
 from __future__ import annotations
 
 import datetime as dt
+import textwrap
 
 import altair as alt
 import pandas as pd
@@ -442,10 +443,15 @@ def goal_timeline_view(
     )
 
 
-def goal_small_multiples(panels: pd.DataFrame, domain: list[str], width: int = 230) -> alt.FacetChart:
+def goal_small_multiples(
+    panels: pd.DataFrame, domain: list[str], width: int = 230, *, full_titles: bool = False
+) -> alt.FacetChart:
     """One small panel per goal (revision chain) on a shared time axis, in progress units
     (0 = baseline, 1 = target) so that goals on different scales read alike; the path is
-    joined in time order, sudden changes are triangles and revised earlier goals are faded."""
+    joined in time order, sudden changes are triangles and revised earlier goals are faded.
+
+    `full_titles` wraps each goal's whole title over lines and gives every panel its own time
+    axis: for the printed report, where a title cut short or an axis far below reads wrong."""
     x_scale = alt.Scale(domain=domain)
     tooltip = [
         alt.Tooltip("checkin_date:T", title="Date", format="%d %b %Y"),
@@ -462,6 +468,16 @@ def goal_small_multiples(panels: pd.DataFrame, domain: list[str], width: int = 2
             for title, status in zip(panels["panel"], panels["panel_status"], strict=True)
         ]
     )
+    header = alt.Header(labelFontWeight="bold", labelLimit=width, labelAnchor="start")
+    if full_titles:
+        # A header label that is an array of lines is drawn as several lines.
+        chars = max(int(width / 6.5), 20)
+        panels = panels.assign(
+            panel_title=["\n".join(textwrap.wrap(t, chars)) for t in panels["panel_title"]]
+        )
+        header = alt.Header(
+            labelFontWeight="bold", labelAnchor="start", labelExpr="split(datum.value, '\\n')"
+        )
     panels = panels.assign(target_level=1.0, baseline_level=0.0)
     base = alt.Chart(panels)
     # One axis definition for every layer, so each panel shows a single 0%/100% axis.
@@ -495,18 +511,15 @@ def goal_small_multiples(panels: pd.DataFrame, domain: list[str], width: int = 2
         size=alt.condition("indexof(datum.phase, 'sudden') >= 0", alt.value(110), alt.value(40)),
         tooltip=tooltip,
     )
-    return (
+    grid = (
         alt.layer(zero, reference, path, points)
         .properties(width=width, height=110)
         .facet(
-            facet=alt.Facet(
-                "panel_title:N",
-                title=None,
-                sort=alt.SortField("panel_order"),
-                header=alt.Header(labelFontWeight="bold", labelLimit=width, labelAnchor="start"),
-            ),
+            facet=alt.Facet("panel_title:N", title=None, sort=alt.SortField("panel_order"), header=header),
             columns=3,
         )
         .resolve_scale(y="independent")
-        .configure_legend(**LEGEND)
     )
+    if full_titles:
+        grid = grid.resolve_axis(x="independent")
+    return grid.configure_legend(**LEGEND)

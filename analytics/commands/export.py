@@ -50,6 +50,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from analytics import data_export
+    from analytics.access_log import record_access
+    from analytics.commands import COMMAND_LINE_PAGE, command_line_user
     from analytics.errors import WaymarkError
     from analytics.scope import scope_for
 
@@ -67,8 +69,10 @@ def run(args: argparse.Namespace) -> int:
             else data_export.view_frame(db, scope, args.view, as_of)
         )
         data = data_export.export_bytes(frame, fmt)
+        client, detail = None, f"{'table' if args.table else 'view'} {args.table or args.view} as {fmt}"
     elif args.fhir:
         data = json.dumps(data_export.client_bundle(db, scope, args.fhir), indent=2).encode()
+        client, detail = args.fhir, "FHIR R4 Bundle"
     else:
         from analytics.progress_report import render_progress_report
 
@@ -76,6 +80,9 @@ def run(args: argparse.Namespace) -> int:
         if fmt not in ("png", "pdf"):
             raise WaymarkError("A progress report exports as png or pdf.")
         data = render_progress_report(db, scope, args.report, as_of, fmt, with_real_name=args.real_names)
+        client, detail = args.report, f"progress report as {fmt}"
+    # Every export leaves a row, as the pages' downloads do; the detail names what, never a value.
+    record_access(db, command_line_user(), "export", COMMAND_LINE_PAGE, client, detail)
     if args.out:
         Path(args.out).write_bytes(data)
         print(f"Wrote {args.out} ({len(data):,} bytes)", file=sys.stderr)

@@ -35,11 +35,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from analytics.access_log import record_access
+    from analytics.commands import COMMAND_LINE_PAGE, command_line_user
     from analytics.ingest import import_files
 
     db = Database(args.db or database_path(), database_key())
     db.migrate()
     report = import_files(db, args.paths, write=not args.check, default_practitioner=args.practitioner)
+    if report.ok and not args.check:
+        # As the Data page does: who imported, and the counts (never a value from the files).
+        record_access(db, command_line_user(), "import", COMMAND_LINE_PAGE, None, report.summary())
     if args.report:
         target = Path(args.report)
         target.write_bytes(report.to_csv() if target.suffix.lower() == ".csv" else report.to_text().encode())

@@ -90,12 +90,14 @@ def _sniff_bytes(path: Path, shown: str, report: ImportReport) -> bytes | None:
 
 
 def _header(head: bytes) -> tuple[list[str], str]:
-    """The header's column names and the delimiter (comma or semicolon) that splits it."""
+    """The header's column names and the delimiter (comma, semicolon or tab) that splits it."""
     text = head.removeprefix(BOM).decode("utf-8", errors="replace")
     first = text.splitlines()[0] if text else ""
     best: tuple[int, list[str], str] = (-1, [], ",")
     known = {c for t in TABLES for c in t.column_names}
-    for delim in (",", ";"):
+    # The delimiter is the one that splits the header into the most known column names:
+    # spreadsheets write commas, semicolons where the comma is the decimal mark, tabs (.tsv).
+    for delim in (",", ";", "\t"):
         names = [n.strip() for n in next(csv.reader(io.StringIO(first), delimiter=delim), [])]
         score = sum(n in known for n in names)
         if score > best[0]:

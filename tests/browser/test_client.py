@@ -32,3 +32,44 @@ def test_a_clinician_opens_a_clients_goal_and_sees_its_timeline(page, app_url) -
     page.set_viewport_size({"width": 1400, "height": 2200})
     shot = screenshot(page, "client-timeline")
     assert shot.stat().st_size > 10_000
+
+
+def test_a_therapist_downloads_a_clients_progress_report_to_share_and_it_is_logged(
+    page, start_app, demo_db, tmp_path
+) -> None:
+    import shutil
+    from pathlib import Path
+
+    from analytics.db import Database
+    from tests.browser.conftest import ARTIFACTS, demo_email
+
+    served = tmp_path / "served.duckdb"
+    shutil.copy(demo_db, served)
+    email = demo_email(demo_db, "therapist")
+    url = start_app(served)
+    sign_in(page, url, email)
+    page.get_by_role("link", name="Client").click()
+    page.get_by_role("heading", name="Client", exact=True).wait_for()
+    wait_for_app(page)
+    choose_first(page, "Client")
+    page.get_by_role("heading", name="Goals").wait_for()
+    page.get_by_role("button", name="Progress report").click()
+    button = page.get_by_role("button", name="Download (PNG)")
+    button.wait_for()
+    screenshot(page, "client-progress-report-menu")
+    with page.expect_download(timeout=60_000) as got:
+        button.click()
+    assert got.value.suggested_filename.startswith("progress-report-")
+    report = ARTIFACTS / "client-progress-report.png"
+    got.value.save_as(report)
+    assert Path(report).read_bytes().startswith(b"\x89PNG")
+    wait_for_app(page)
+    db = Database(served)
+    try:
+        last = db.query_sql(
+            "SELECT user_id, action, page, detail, client_id IS NOT NULL AS about_a_client "
+            "FROM access_log ORDER BY access_id DESC LIMIT 1"
+        ).values.tolist()
+    finally:
+        db.close()
+    assert last == [[email, "export", "client", "progress-report.png", True]]
