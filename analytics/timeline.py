@@ -167,7 +167,12 @@ def goal_timeline(
             return pd.DataFrame()
         if not whole_chain:
             chain = chain[chain["goal_id"] == goal_id]
-        points = checkin_points(db, scope, as_of, goal_ids=chain["goal_id"].tolist())
+        return _chain_points(db, scope, chain, as_of)
+
+
+def _chain_points(db: Database, scope: Scope, chain: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
+    """The check-in points of the goals of `chain` (a goal_chain frame), in time order."""
+    points = checkin_points(db, scope, as_of, goal_ids=chain["goal_id"].tolist())
     frame = points.merge(
         chain[["goal_id", "position", "description", "scale_min", "scale_max"]], on="goal_id", how="left"
     )
@@ -235,7 +240,12 @@ def client_goal_panels(db: Database, scope: Scope, client_id: str, as_of: dt.dat
     """Every check-in of the client's goals for small multiples on a shared time axis: one
     panel per revision chain (`panel`, titled by its latest goal, `panel_order` active first),
     `progress` (0 = baseline, 1 = target) and the value on the goal's own scale."""
-    goals = client_goals(db, scope, client_id, as_of)
+    with db.hold():
+        return _panels(db, scope, client_id, as_of, client_goals(db, scope, client_id, as_of))
+
+
+def _panels(db: Database, scope: Scope, client_id: str, as_of: dt.date, goals: pd.DataFrame) -> pd.DataFrame:
+    """`client_goal_panels` from the client's goals already read (`client_goals`)."""
     if goals.empty:
         return pd.DataFrame()
     heads = goals[~goals["superseded"]].reset_index(drop=True)
@@ -294,3 +304,42 @@ def standard_scores(db: Database, scope: Scope, client_id: str, as_of: dt.date) 
     for column in ("first_date", "latest_date"):
         frame[column] = pd.to_datetime(frame[column])
     return frame
+
+
+def client_view(db: Database, scope: Scope, client_id: str, as_of: dt.date) -> dict[str, object]:
+    """What the client page shows of one client, read on one attachment with the goals read
+    once: `goals` (`client_goals`), `gas` (`gas_t_score`), `scores` (`standard_scores`) and
+    `panels` (`client_goal_panels`); see those functions for the columns and units."""
+    with db.hold():
+        goals = client_goals(db, scope, client_id, as_of)
+        return {
+            "goals": goals,
+            "gas": gas_t_score(db, scope, client_id, as_of),
+            "scores": standard_scores(db, scope, client_id, as_of),
+            "panels": _panels(db, scope, client_id, as_of, goals),
+        }
+
+
+def goal_view(
+    db: Database, scope: Scope, client_id: str, goal_id: str, as_of: dt.date
+) -> dict[str, pd.DataFrame]:
+    """One goal's timeline as the client page draws it, read on one attachment with the chain
+    walked once: `chain` (`goal_chain`), `points` (`goal_timeline`), `events`
+    (`lifecycle_events`) and `sessions` (`goal_sessions`) of the chain's goals, and `practice`
+    (`analytics.coping.weekly_practice` of the client from the chain's first start to `as_of`).
+    Everything is empty but `chain` when the goal is not in scope or not started by `as_of`."""
+    from analytics.coping import weekly_practice
+
+    with db.hold():
+        chain = goal_chain(db, scope, goal_id, as_of)
+        if chain.empty:
+            empty = pd.DataFrame()
+            return {"chain": chain, "points": empty, "events": empty, "sessions": empty, "practice": empty}
+        ids = chain["goal_id"].tolist()
+        return {
+            "chain": chain,
+            "points": _chain_points(db, scope, chain, as_of),
+            "events": lifecycle_events(db, scope, ids, as_of),
+            "sessions": goal_sessions(db, scope, ids, as_of),
+            "practice": weekly_practice(db, scope, client_id, chain["start_date"].min().date(), as_of),
+        }
