@@ -54,7 +54,9 @@ ordered AS (
         -- A goal recorded without a baseline starts from its first check-in.
         coalesce(g.recorded_baseline, first_value(k.value) OVER w) AS baseline,
         row_number() OVER w AS seq,
-        count(*) OVER (PARTITION BY k.goal_id) AS n_checkins,
+        -- Every window of this query shares one partitioning and order (w), so DuckDB sorts the
+        -- check-ins once: the count runs over the whole partition in that order.
+        count(*) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS n_checkins,
         lag(k.value) OVER w AS previous_value,
         lag(k.value, 2) OVER w AS value_two_back,
         lead(k.value) OVER w AS next_value,
@@ -65,7 +67,14 @@ ordered AS (
         greatest(
             least(k.value, lag(k.value) OVER w),
             least(greatest(k.value, lag(k.value) OVER w), lag(k.value, 2) OVER w)
-        ) AS median3
+        ) AS median3,
+        -- Whether the target was reached at an earlier check-in, and at the one just before.
+        coalesce(
+            bool_or(g.direction * (k.value - g.target) >= 0)
+                OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING),
+            FALSE
+        ) AS reached_before,
+        lag(g.direction * (k.value - g.target) >= 0) OVER w AS previous_reached
     FROM goal_checkins k
     JOIN scoped_goals g USING (goal_id)
     WHERE k.checkin_date <= $as_of
@@ -104,15 +113,7 @@ sudden AS (
             AND (next_change IS NULL OR next_change < -0.5 * change),
             FALSE
         ) AS sudden_loss,
-        next_value IS NULL AS is_latest,
-        coalesce(
-            bool_or(reached) OVER (
-                PARTITION BY goal_id ORDER BY checkin_date, checkin_id
-                ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
-            ),
-            FALSE
-        ) AS reached_before,
-        lag(reached) OVER (PARTITION BY goal_id ORDER BY checkin_date, checkin_id) AS previous_reached
+        next_value IS NULL AS is_latest
     FROM changes
 )
 SELECT
