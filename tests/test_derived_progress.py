@@ -25,7 +25,7 @@ from analytics.derived_progress import rebuild, refresh_progress
 from analytics.ingest import import_files
 from analytics.overview import default_as_of
 from analytics.scope import Scope, scope_for
-from analytics.timeline import client_goals
+from analytics.timeline import client_goals, clients_in_scope
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "data" / "examples"
@@ -121,14 +121,17 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _views(db: Database, as_of: dt.date) -> dict:
-    """Every practitioner's caseload (their own scope: a therapist's, a supervisor's team, the
-    admin's everyone) and every client's goals as their practitioner sees them."""
+    """Every practitioner's caseload and client list (their own scope: a therapist's, a
+    supervisor's team, the admin's everyone) and every client's goals as their practitioner
+    sees them."""
     rules = caseload_rules(db)
     people = db.query_sql("SELECT practitioner_id, role FROM practitioners ORDER BY practitioner_id")
     out: dict = {}
     for pid, role in people.itertuples(index=False):
         scope = scope_for(db, role, pid)
-        out[pid] = caseload_view(db, scope, as_of, rules)
+        out[pid] = caseload_view(db, scope, as_of, rules) | {
+            "clients in scope": clients_in_scope(db, scope, as_of)
+        }
     out["admin"] = caseload_view(db, scope_for(db, "admin", None), as_of, rules)
     for cid, pid in db.query_sql("SELECT client_id, practitioner_id FROM clients ORDER BY 1").itertuples(
         index=False

@@ -236,17 +236,46 @@ ORDER BY measure;
 
 -- name: clients_in_scope
 -- Every client in scope: id, pseudonymous display code, intake and discharge dates, and the
--- count of goals started by $as_of (real names are never returned).
+-- count of goals started by $as_of (real names are never returned). The goals are counted from
+-- the stored per-goal summaries for clients whose summary is exact at $as_of (docs/caseload.md,
+-- "Derived data"), else from `goals`.
+WITH scoped AS (
+    SELECT
+        c.client_id,
+        c.display_code,
+        c.practitioner_id,
+        c.intake_date,
+        c.discharge_date,
+        cp.client_id IS NOT NULL AND cp.horizon <= $as_of AS summarised
+    FROM clients c
+    LEFT JOIN (
+        SELECT * FROM client_progress WHERE practitioner_id IN (SELECT unnest($scope::VARCHAR[]))
+    ) cp ON cp.client_id = c.client_id AND cp.practitioner_id = c.practitioner_id
+    WHERE c.practitioner_id IN (SELECT unnest($scope::VARCHAR[]))
+      AND c.intake_date <= $as_of
+),
+started AS (
+    SELECT d.client_id, d.goal_id
+    FROM goal_progress d
+    SEMI JOIN scoped s ON s.client_id = d.client_id AND s.summarised
+    WHERE d.practitioner_id IN (SELECT unnest($scope::VARCHAR[]))
+      AND d.start_date <= $as_of
+    UNION ALL
+    SELECT g.client_id, g.goal_id
+    FROM goals g
+    SEMI JOIN scoped s ON s.client_id = g.client_id AND NOT s.summarised
+    WHERE g.start_date <= $as_of
+),
+counted AS (
+    SELECT client_id, count(goal_id) AS n_goals FROM started GROUP BY client_id
+)
 SELECT
-    c.client_id,
-    c.display_code,
-    c.practitioner_id,
-    c.intake_date,
-    c.discharge_date,
-    count(g.goal_id) AS n_goals
-FROM clients c
-LEFT JOIN goals g ON g.client_id = c.client_id AND g.start_date <= $as_of
-WHERE c.practitioner_id IN (SELECT unnest($scope::VARCHAR[]))
-  AND c.intake_date <= $as_of
-GROUP BY ALL
-ORDER BY c.display_code;
+    s.client_id,
+    s.display_code,
+    s.practitioner_id,
+    s.intake_date,
+    s.discharge_date,
+    coalesce(k.n_goals, 0) AS n_goals
+FROM scoped s
+LEFT JOIN counted k USING (client_id)
+ORDER BY s.display_code;
