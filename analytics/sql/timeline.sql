@@ -190,9 +190,10 @@ status_then AS (
     ) e USING (goal_id)
 ),
 superseded AS (
+    -- Only the client's GAS goals can matter: looking those up spares a scan of every goal.
     SELECT DISTINCT revised_from_goal_id AS goal_id
     FROM goals
-    WHERE revised_from_goal_id IS NOT NULL AND start_date <= $as_of
+    WHERE revised_from_goal_id IN (SELECT goal_id FROM scoped_goals) AND start_date <= $as_of
 ),
 latest AS (
     SELECT k.goal_id, arg_max(k.value, (k.checkin_date, k.checkin_id)) AS level,
