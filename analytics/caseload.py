@@ -9,13 +9,14 @@ progress from its `checkin_points` query, so that a client's numbers agree on ev
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
-from analytics import progress
+from analytics import derived_progress
 from analytics.db import Database
 from analytics.scope import Scope
 from analytics.settings import get_settings
@@ -103,32 +104,31 @@ PRIORITY: dict[str, int] = {f.key: i for i, f in enumerate(FLAGS)}
 GOAL_FLAGS = ("worsening", "review_overdue", "past_target", "confirm_sustaining")
 
 
-def _fragment_sql(name: str) -> str:
-    # The caseload queries are fragments that run after progress.sql's check-in points and
-    # lifecycle-as-of relations (see the header of caseload.sql). All texts are this
-    # package's own SQL files, never outside text.
+def _goals_sql(mixed: bool) -> str:
+    # The goals query runs over the relation `facts`: the stored per-goal summaries of the
+    # clients whose summary is exact at the as-of date (analytics/derived_progress.py) and,
+    # when some client's is not (`mixed`), the same relation computed from the raw tables for
+    # those clients. All texts are this package's own SQL files, never outside text.
     def body(query: str) -> str:
         return Database.sql_text(query).rstrip().rstrip(";")
 
+    if not mixed:
+        return (
+            f"WITH {body('caseload.in_care')}\n{body('caseload.summarised_facts')}\n{body('caseload.goals')}"
+        )
     return (
-        f"WITH points AS (\n{body('progress.checkin_points')}\n),\n"
-        f"lifecycle AS (\n{body('progress.goal_lifecycle_as_of')}\n)\n"
-        f"{body(name)}"
+        f"{derived_progress.goal_facts_sql()},\n{body('caseload.in_care')}\n"
+        f"{body('caseload.mixed_facts')}\n{body('caseload.goals')}"
     )
 
 
-def _params(scope: Scope, as_of: dt.date, **rules: int) -> dict[str, Any]:
-    # progress.sql's queries take the measure thresholds as bound lists (analytics/progress.py).
-    measures = list(progress.MEASURE_RULES)
+def _params(scope: Scope, as_of: dt.date, client_ids: list[str] | None, **rules: int) -> dict[str, Any]:
+    # The raw relations take the measure thresholds as bound lists (analytics/progress.py) and
+    # the clients to compute; the stored summaries need neither.
+    if client_ids is None:
+        return {**scope.params(), "as_of": as_of, **rules}
     return {
-        **scope.params(),
-        "measure_names": measures,
-        "reliable_change": [progress.MEASURE_RULES[m].reliable_change for m in measures],
-        "meaningful_change": [progress.MEASURE_RULES[m].meaningful_change for m in measures],
-        "client_id": None,
-        "goal_ids": None,
-        "as_of": as_of,
-        "series_length": SERIES_LENGTH,
+        **derived_progress.facts_params(list(scope.practitioner_ids), as_of, client_ids, SERIES_LENGTH),
         **rules,
     }
 
@@ -144,6 +144,24 @@ def _date(value: Any) -> str:
 
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+# The goal columns `_goal_reasons` reads.
+REASON_COLUMNS = (
+    "description",
+    "worsening",
+    "sudden_loss_at_latest",
+    "last_checkin_date",
+    "review_overdue",
+    "sessions_since_checkin",
+    "days_since_checkin",
+    "n_checkins",
+    "past_target",
+    "target_date",
+    "confirm_sustaining",
+    "recorded_achievement_status",
+    "last_event_date",
+)
 
 
 def _goal_reasons(row: Mapping[str, Any], as_of: dt.date, rules: CaseloadRules) -> list[str]:
@@ -187,15 +205,24 @@ def caseload_goals(db: Database, scope: Scope, as_of: dt.date, rules: CaseloadRu
     derived achievement), check-in facts (`days_since_checkin` in days, `last_progress` 0 =
     baseline … 1 = target), `progress_series` (last 8 normalised values), the four goal flags
     as booleans, `flags` (keys, attention order) and `reasons` (plain language)."""
+    return caseload_view(db, scope, as_of, rules)["goals"]
+
+
+def _caseload_goals(
+    db: Database, scope: Scope, as_of: dt.date, rules: CaseloadRules, unsummarised: list[str]
+) -> pd.DataFrame:
+    """The goal rows of `caseload_goals`, the raw tables read only for the clients in
+    `unsummarised` (those whose stored summary is not exact at `as_of`)."""
     goals = db.query_sql(
-        _fragment_sql("caseload.goals"),
-        _params(scope, as_of, review_sessions=rules.review_sessions, review_days=rules.review_days),
+        _goals_sql(mixed=bool(unsummarised)),
+        _params(
+            scope,
+            as_of,
+            unsummarised or None,
+            review_sessions=rules.review_sessions,
+            review_days=rules.review_days,
+        ),
     )
-    derived = progress.goal_status_summary(db, scope, as_of)[
-        ["goal_id", "derived_status", "sudden_loss_at_latest"]
-    ]
-    goals = goals.merge(derived, on="goal_id", how="left")
-    goals["sudden_loss_at_latest"] = goals["sudden_loss_at_latest"].fillna(False).astype(bool)
     active = goals["lifecycle_status"] == "active"
     goals["worsening"] = active & ((goals["derived_status"] == "worsening") | goals["sudden_loss_at_latest"])
     # Achieved (recorded, or reached by the check-ins) and not confirmed: a recorded or
@@ -207,37 +234,48 @@ def caseload_goals(db: Database, scope: Scope, as_of: dt.date, rules: CaseloadRu
         & (goals["derived_status"] != "sustaining")
         & (goals["recorded_achievement_status"].fillna("") != "sustaining")
     )
-    for column in ("review_overdue", "past_target"):
+    for column in ("review_overdue", "past_target", "sudden_loss_at_latest"):
         goals[column] = goals[column].astype(bool)
     for column in ("start_date", "target_date", "last_event_date", "last_checkin_date"):
         goals[column] = pd.to_datetime(goals[column])
-    goals["series_dates"] = goals["series_dates"].map(list)
-    goals["progress_series"] = goals["progress_series"].map(lambda values: [round(v, 3) for v in values])
-    goals["flags"] = [
-        [key for key in GOAL_FLAGS if row[key]] for row in goals[list(GOAL_FLAGS)].to_dict("records")
+    goals["series_dates"] = [list(days) for days in goals["series_dates"].tolist()]
+    goals["progress_series"] = [[round(v, 3) for v in values] for values in goals["progress_series"].tolist()]
+    # Plain lists rather than row dicts: building a dict per goal cost more than the query.
+    flags = [
+        sorted((key for key, on in zip(GOAL_FLAGS, values, strict=True) if on), key=PRIORITY.__getitem__)
+        for values in zip(*(goals[key].tolist() for key in GOAL_FLAGS), strict=True)
     ]
-    goals["reasons"] = [
-        _goal_reasons(row, as_of, rules) if any(row[k] for k in GOAL_FLAGS) else []
-        for row in goals.to_dict("records")
-    ]
-    goals["flags"] = goals["flags"].map(lambda keys: sorted(keys, key=PRIORITY.__getitem__))
+    reasons: list[list[str]] = [[] for _ in flags]
+    if any(flags):
+        values = {column: goals[column].tolist() for column in REASON_COLUMNS}
+        for i, keys in enumerate(flags):
+            if keys:
+                reasons[i] = _goal_reasons({c: v[i] for c, v in values.items()}, as_of, rules)
+    goals["flags"] = flags
+    goals["reasons"] = reasons
     return goals.drop(columns=["achieved_recorded"])
 
 
 def _status_mix(statuses: Iterable[Any]) -> str:
-    counts = pd.Series([s for s in statuses if isinstance(s, str)]).value_counts()
-    return ", ".join(f"{n} {status}" for status, n in counts.items())
+    # Most frequent first, ties in order of first appearance (as pandas' value_counts orders
+    # them); a Counter, because a Series per client cost more than the caseload's queries.
+    counts = Counter(s for s in statuses if isinstance(s, str))
+    return ", ".join(f"{n} {status}" for status, n in counts.most_common())
 
 
 def caseload_view(
     db: Database, scope: Scope, as_of: dt.date, rules: CaseloadRules
 ) -> dict[str, pd.DataFrame]:
-    """`{"clients": caseload(...), "goals": caseload_goals(...)}` computed together, so the
-    check-ins are read once per page (see those two functions for the columns)."""
-    goals = caseload_goals(db, scope, as_of, rules)
-    clients = db.query(
-        "caseload.clients", {**scope.params(), "as_of": as_of, "dropout_weeks": rules.dropout_weeks}
-    )
+    """`{"clients": caseload(...), "goals": caseload_goals(...)}` computed together (see those
+    two functions for the columns): two statements on one attachment, reading the stored
+    summaries where they are exact at `as_of` and the raw tables, once, for the other clients."""
+    with db.hold():
+        clients = db.query(
+            "caseload.clients", {**scope.params(), "as_of": as_of, "dropout_weeks": rules.dropout_weeks}
+        )
+        unsummarised = clients.loc[~clients["summarised"].astype(bool), "client_id"].tolist()
+        goals = _caseload_goals(db, scope, as_of, rules, unsummarised)
+    clients = clients.drop(columns=["summarised"])
     for column in ("intake_date", "last_session_date"):
         clients[column] = pd.to_datetime(clients[column])
 
@@ -245,7 +283,8 @@ def caseload_view(
     rollup: dict[str, dict[str, Any]] = {}
     columns = ["client_id", "lifecycle_status", "life_area", "last_checkin_date", "derived_status"]
     columns += ["progress_series", "series_dates", "flags", "reasons"]
-    for row in goals[columns].to_dict("records"):
+    for values in zip(*(goals[c].tolist() for c in columns), strict=True):
+        row = dict(zip(columns, values, strict=True))
         acc = rollup.setdefault(
             row["client_id"],
             {"goals": 0, "active": 0, "on_hold": 0, "areas": set(), "last": None, "statuses": []}
@@ -271,7 +310,15 @@ def caseload_view(
     empty: dict[str, Any] = {"goals": 0, "active": 0, "on_hold": 0, "areas": set(), "last": None}
     empty |= {"statuses": [], "why": [], "keys": set(), "points": {}}
     records = []
-    for row in clients.to_dict("records"):
+    columns = [
+        "client_id",
+        "no_recent_session",
+        "last_session_date",
+        "days_since_session",
+        "attended_sessions",
+    ]
+    for values in zip(*(clients[c].tolist() for c in columns), strict=True):
+        row = dict(zip(columns, values, strict=True))
         acc = rollup.get(row["client_id"], empty)
         keys, why = set(acc["keys"]), list(acc["why"])
         if row["no_recent_session"]:
@@ -339,17 +386,17 @@ def attention_order(clients: pd.DataFrame) -> pd.DataFrame:
     Most urgent flag first (the order of FLAGS), then more kinds of flag, then the longest
     without a check-in (a client never checked in counts from intake), then client code.
     """
-    frame = clients.copy()
     none = len(FLAGS)
-    frame["_top"] = frame["flags"].map(lambda keys: PRIORITY[keys[0]] if keys else none)
-    frame["_count"] = frame["flags"].map(len)
-    frame["_stale"] = (
-        frame["days_since_review"].astype("float64").fillna(frame["days_in_care"].astype("float64"))
-    )
-    frame = frame.sort_values(
-        ["_top", "_count", "_stale", "display_code"], ascending=[True, False, False, True], kind="stable"
-    )
-    frame = frame.drop(columns=["_top", "_count", "_stale"]).reset_index(drop=True)
+    stale = clients["days_since_review"].astype("float64").fillna(clients["days_in_care"].astype("float64"))
+    keys = [
+        (PRIORITY[flags[0]] if flags else none, -len(flags), -days, code)
+        for flags, days, code in zip(
+            clients["flags"].tolist(), stale.tolist(), clients["display_code"].tolist(), strict=True
+        )
+    ]
+    # A stable sort on the whole key: ties keep the order they came in.
+    order = sorted(range(len(keys)), key=keys.__getitem__)
+    frame = clients.iloc[order].reset_index(drop=True)
     frame.insert(0, "attention", range(1, len(frame) + 1))
     return frame
 

@@ -42,18 +42,19 @@ def weekly_practice(
     With `goal_id`, only logs linked to that goal count (and, with `include_unlinked`, logs
     linked to no goal). SUDS: Wolpe (1969).
     """
-    require_client(db, scope, client_id)
-    frame = db.query(
-        "coping.weekly_practice",
-        {
-            **scope.params(),
-            "client": client_id,
-            "start": start,
-            "end": end,
-            "goal": goal_id,
-            "unlinked": bool(include_unlinked),
-        },
-    )
+    with db.hold():  # the check and the query on one attachment
+        require_client(db, scope, client_id)
+        frame = db.query(
+            "coping.weekly_practice",
+            {
+                **scope.params(),
+                "client": client_id,
+                "start": start,
+                "end": end,
+                "goal": goal_id,
+                "unlinked": bool(include_unlinked),
+            },
+        )
     frame["week"] = pd.to_datetime(frame["week"])
     frame["logs"] = frame["logs"].astype("int64")
     frame["distinct_skills"] = frame["distinct_skills"].astype("int64")
@@ -80,8 +81,9 @@ def client_summary(
     unrated log has no "after" SUDS), distinct skills, days and weeks practised; median and
     mean SUDS drop (points, rated logs only; None if none); mean helpfulness (1–5) with its
     n; last log date. SUDS: Wolpe (1969)."""
-    require_client(db, scope, client_id)
-    row = db.query("coping.client_summary", _period(scope, client_id, start, end)).iloc[0]
+    with db.hold():
+        require_client(db, scope, client_id)
+        row = db.query("coping.client_summary", _period(scope, client_id, start, end)).iloc[0]
     counts = (
         "logs",
         "rated_logs",
@@ -109,10 +111,11 @@ def skill_effects(
     Ranking rule: highest median drop, then higher mean helpfulness, then more rated uses.
     Quartiles interpolate linearly (Hyndman & Fan 1996, type 7). SUDS: Wolpe (1969).
     """
-    require_client(db, scope, client_id)
-    frame = db.query(
-        "coping.skill_effects", {**_period(scope, client_id, start, end), "min_uses": int(min_uses)}
-    )
+    with db.hold():
+        require_client(db, scope, client_id)
+        frame = db.query(
+            "coping.skill_effects", {**_period(scope, client_id, start, end), "min_uses": int(min_uses)}
+        )
     return _typed_skill_frame(frame)
 
 
@@ -130,8 +133,9 @@ def client_goals(db: Database, scope: Scope, client_id: str) -> pd.DataFrame:
     """The client's goals (not entered in error): `goal_id`, `description`, `life_area`,
     `lifecycle_status`, `start_date`, `measure`, `scale_min`, `scale_max`,
     `higher_is_better`, `checkins` and `linked_logs` (counts)."""
-    require_client(db, scope, client_id)
-    return db.query("coping.client_goals", {**scope.params(), "client": client_id})
+    with db.hold():
+        require_client(db, scope, client_id)
+        return db.query("coping.client_goals", {**scope.params(), "client": client_id})
 
 
 def practice_between_checkins(
@@ -151,11 +155,12 @@ def practice_between_checkins(
     Practice counts logs linked to the goal and, with `include_unlinked`, logs linked to no
     goal. Several check-ins on one day are averaged.
     """
-    require_client(db, scope, client_id)
-    frame = db.query(
-        "coping.checkin_intervals",
-        {**_period(scope, client_id, start, end), "goal": goal_id, "unlinked": bool(include_unlinked)},
-    )
+    with db.hold():
+        require_client(db, scope, client_id)
+        frame = db.query(
+            "coping.checkin_intervals",
+            {**_period(scope, client_id, start, end), "goal": goal_id, "unlinked": bool(include_unlinked)},
+        )
     for name in ("from_date", "to_date"):
         frame[name] = pd.to_datetime(frame[name])
     frame["logs"] = frame["logs"].astype("int64")
@@ -180,7 +185,13 @@ def practice_progress_association(
     between rate and change (Spearman 1904; ties get average ranks), None when fewer than
     `MIN_INTERVALS` intervals or when either series is constant.
     """
-    frame = practice_between_checkins(db, scope, client_id, goal_id, start, end, include_unlinked)
+    return _association(
+        practice_between_checkins(db, scope, client_id, goal_id, start, end, include_unlinked)
+    )
+
+
+def _association(frame: pd.DataFrame) -> dict[str, object]:
+    """`practice_progress_association` from the intervals of `practice_between_checkins`."""
     result: dict[str, object] = {
         "intervals": len(frame),
         "median_rate": None,
@@ -211,6 +222,41 @@ def practice_progress_association(
 
 # Fewer intervals than this give a rank correlation that means nothing; the page says so.
 MIN_INTERVALS = 5
+
+
+def client_practice(
+    db: Database, scope: Scope, client_id: str, start: dt.date, end: dt.date
+) -> dict[str, object]:
+    """The coping page's first reads for one client, on one attachment with the client checked
+    once: `summary` (`client_summary`), `weekly` (`weekly_practice`, every log) and `goals`
+    (`client_goals`); see those functions for the columns and units."""
+    with db.hold():
+        return {
+            "summary": client_summary(db, scope, client_id, start, end),
+            "weekly": weekly_practice(db, scope, client_id, start, end),
+            "goals": client_goals(db, scope, client_id),
+        }
+
+
+def goal_practice(
+    db: Database,
+    scope: Scope,
+    client_id: str,
+    goal_id: str,
+    start: dt.date,
+    end: dt.date,
+    include_unlinked: bool = True,
+) -> dict[str, object]:
+    """Practice beside one goal's progress, on one attachment with the intervals read once:
+    `intervals` (`practice_between_checkins`), `weekly` (`weekly_practice` for the goal) and
+    `association` (`practice_progress_association`)."""
+    with db.hold():
+        intervals = practice_between_checkins(db, scope, client_id, goal_id, start, end, include_unlinked)
+        return {
+            "intervals": intervals,
+            "weekly": weekly_practice(db, scope, client_id, start, end, goal_id, include_unlinked),
+            "association": _association(intervals),
+        }
 
 
 def life_area_practice(db: Database, scope: Scope, start: dt.date, end: dt.date) -> pd.DataFrame:

@@ -22,6 +22,7 @@ import pyarrow.compute as pc
 
 from analytics.db import Database
 from analytics.derived import refresh as refresh_derived
+from analytics.derived_progress import refresh_progress
 from analytics.errors import WaymarkError
 
 Progress = Callable[[float, str], None]
@@ -1103,11 +1104,13 @@ def build_demo(
                 cur.register("demo_frame", frames[table])
                 cur.execute(Database.sql_text(f"demo.insert_{table}"))
                 cur.unregister("demo_frame")
-            # The audit's derived tables (analytics/derived.py), from the rows just written.
-            report(0.97, "Deriving the follow-up audit's tables…")
+            # The derived tables (the audit's, analytics/derived.py, and the stored progress
+            # summaries, analytics/derived_progress.py), from the rows just written.
+            report(0.97, "Deriving the audit's tables and the progress summaries…")
             cur.execute("BEGIN TRANSACTION")
             try:
                 refresh_derived(cur)
+                refresh_progress(cur)
             except BaseException:
                 cur.execute("ROLLBACK")
                 raise

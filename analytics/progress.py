@@ -83,6 +83,7 @@ def _params(
         "as_of": as_of,
         "client_id": client_id,
         "goal_ids": goal_ids,
+        "client_ids": None,
     }
 
 
@@ -110,20 +111,33 @@ def goal_lifecycle(
 ) -> pd.DataFrame:
     """One row per goal in scope started by `as_of`, with its lifecycle and recorded
     achievement status as of that day (FHIR Goal value sets)."""
-    params = {**scope.params(), "as_of": as_of, "client_id": client_id, "goal_ids": goal_ids}
+    params = {
+        **scope.params(),
+        "as_of": as_of,
+        "client_id": client_id,
+        "goal_ids": goal_ids,
+        "client_ids": None,
+    }
     return db.query("progress.goal_lifecycle_as_of", params)
 
 
-def _summary_sql() -> str:
-    # The summary runs over the two queries above as CTEs, so the per-check-in rule is
-    # written once. All three texts are this package's own SQL files, never outside text.
-    def body(name: str) -> str:
-        return Database.sql_text(name).rstrip().rstrip(";")
+def _body(name: str) -> str:
+    return Database.sql_text(name).rstrip().rstrip(";")
 
+
+def _summary_sql(stored: bool) -> str:
+    # The summary runs over the relation `status_all`: the stored per-goal summaries when they
+    # are exact at the as-of date (analytics/derived_progress.py), else `status` computed from
+    # the two queries above as CTEs, so that the per-check-in rule is written once. All texts
+    # are this package's own SQL files, never outside text.
+    if stored:
+        return f"{_body('progress.stored_status')}\n{_body('progress.status_summary')}"
     return (
-        f"WITH points AS (\n{body('progress.checkin_points')}\n),\n"
-        f"lifecycle AS (\n{body('progress.goal_lifecycle_as_of')}\n)\n"
-        f"{body('progress.status_summary')}"
+        f"WITH points AS (\n{_body('progress.checkin_points')}\n),\n"
+        f"lifecycle AS (\n{_body('progress.goal_lifecycle_as_of')}\n)\n"
+        f"{_body('progress.status_relations')}\n"
+        f"{_body('progress.raw_status_all')}\n"
+        f"{_body('progress.status_summary')}"
     )
 
 
@@ -141,8 +155,16 @@ def goal_status_summary(
     checkable for reversal) and `derived_status` (FHIR achievementStatus; rule in docs/progress.md).
 
     Set-based in DuckDB, for a whole caseload at once; a goal outside the scope is absent.
+    Read from the stored summaries when every client in question has one exact at `as_of`
+    (analytics/derived_progress.py), else computed from the check-ins.
     """
-    frame = db.query_sql(_summary_sql(), _params(scope, as_of, client_id, goal_ids))
+    lookup = {**scope.params(), "as_of": as_of, "client_id": client_id}
+    with db.hold():
+        stored = int(db.scalar(db.sql_text("progress.unsummarised_clients"), lookup)) == 0
+        if stored:
+            frame = db.query_sql(_summary_sql(True), {**lookup, "goal_ids": goal_ids})
+        else:
+            frame = db.query_sql(_summary_sql(False), _params(scope, as_of, client_id, goal_ids))
     for column in ("first_checkin_date", "last_checkin_date", "start_date", "target_date"):
         frame[column] = pd.to_datetime(frame[column])
     frame["n_checkins"] = frame["n_checkins"].astype("int64")

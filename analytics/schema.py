@@ -23,9 +23,19 @@ def _build_derived(cur: duckdb.DuckDBPyConnection) -> None:
     refresh(cur)
 
 
+def _build_progress(cur: duckdb.DuckDBPyConnection) -> None:
+    from analytics.derived_progress import refresh_progress
+
+    refresh_progress(cur)
+
+
 # Work a migration needs beyond its SQL file, run in the same transaction: version 3 creates
-# the audit's derived tables, which must be filled for a file that already holds data.
-_BUILDS: dict[int, tuple[Callable[[duckdb.DuckDBPyConnection], None], ...]] = {3: (_build_derived,)}
+# the audit's derived tables and version 4 the stored progress summaries, which must be
+# filled for a file that already holds data.
+_BUILDS: dict[int, tuple[Callable[[duckdb.DuckDBPyConnection], None], ...]] = {
+    3: (_build_derived,),
+    4: (_build_progress,),
+}
 
 
 def migrations() -> list[tuple[int, str, Path]]:

@@ -105,10 +105,50 @@ def client_header(db: Database, scope: Scope, client_id: str, as_of: dt.date) ->
     return {} if match.empty else match.iloc[0].to_dict()
 
 
+CHAIN_LIMIT = 50  # steps walked each way along a revision chain (a guard against a cycle)
+
+
+def _chain_positions(db: Database, scope: Scope, goal_id: str, as_of: dt.date) -> list[tuple[str, int]]:
+    """(goal id, position) of every goal of the revision chain of `goal_id` through goals in
+    scope started by `as_of`: earlier goals by `revised_from_goal_id` at −1, −2, …, later ones
+    at +1, +2, …, at most CHAIN_LIMIT steps each way; none if the goal itself is not in scope."""
+    params = {**scope.params(), "as_of": as_of}
+
+    def lookup(name: str, gid: str) -> pd.DataFrame:
+        return db.query(f"timeline.{name}", {**params, "goal_id": gid})
+
+    start = lookup("chain_goal", goal_id)
+    if start.empty:
+        return []
+    found = {(goal_id, 0)}
+    parent, position = start["revised_from_goal_id"].iloc[0], 0
+    while isinstance(parent, str) and position > -CHAIN_LIMIT:
+        row = lookup("chain_goal", parent)
+        if row.empty:
+            break
+        position -= 1
+        found.add((parent, position))
+        parent = row["revised_from_goal_id"].iloc[0]
+    frontier, position = [goal_id], 0
+    while frontier and position < CHAIN_LIMIT:
+        position += 1
+        frontier = sorted({child for gid in frontier for child in lookup("chain_children", gid)["goal_id"]})
+        found.update((child, position) for child in frontier)
+    return sorted(found, key=lambda item: (item[1], item[0]))
+
+
 def goal_chain(db: Database, scope: Scope, goal_id: str, as_of: dt.date) -> pd.DataFrame:
     """The revision chain of a goal (earlier goals it was revised from, itself, later revisions),
     one row per goal with `position` (0 = this goal); empty when out of scope."""
-    frame = db.query("timeline.goal_chain", {**scope.params(), "goal_id": goal_id, "as_of": as_of})
+    # The walk is one lookup by id per goal of the chain (a chain has a few goals), on one
+    # attachment, then the chain's goals by id: no statement reads every goal in scope, which
+    # cost most of the timeline at health-system scale (docs/performance.md, item 3).
+    with db.hold():
+        positions = _chain_positions(db, scope, goal_id, as_of)
+        frame = db.query(
+            "timeline.goal_chain",
+            {**scope.params(), "goal_ids": [g for g, _ in positions], "positions": [p for _, p in positions]},
+        )
     for column in ("start_date", "target_date"):
         frame[column] = pd.to_datetime(frame[column])
     return frame
@@ -121,11 +161,17 @@ def goal_timeline(
     on the goal's own scale, `progress` (0 = baseline, 1 = target, per goal), `trend_value`
     (running median of 3), `phase` (gain, setback, plateau, sudden gain/loss — Tang & DeRubeis
     1999 — maintaining) and `position` in the chain; empty when out of scope."""
-    chain = goal_chain(db, scope, goal_id, as_of)
-    if chain.empty:
-        return pd.DataFrame()
-    if not whole_chain:
-        chain = chain[chain["goal_id"] == goal_id]
+    with db.hold():
+        chain = goal_chain(db, scope, goal_id, as_of)
+        if chain.empty:
+            return pd.DataFrame()
+        if not whole_chain:
+            chain = chain[chain["goal_id"] == goal_id]
+        return _chain_points(db, scope, chain, as_of)
+
+
+def _chain_points(db: Database, scope: Scope, chain: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
+    """The check-in points of the goals of `chain` (a goal_chain frame), in time order."""
     points = checkin_points(db, scope, as_of, goal_ids=chain["goal_id"].tolist())
     frame = points.merge(
         chain[["goal_id", "position", "description", "scale_min", "scale_max"]], on="goal_id", how="left"
@@ -194,7 +240,12 @@ def client_goal_panels(db: Database, scope: Scope, client_id: str, as_of: dt.dat
     """Every check-in of the client's goals for small multiples on a shared time axis: one
     panel per revision chain (`panel`, titled by its latest goal, `panel_order` active first),
     `progress` (0 = baseline, 1 = target) and the value on the goal's own scale."""
-    goals = client_goals(db, scope, client_id, as_of)
+    with db.hold():
+        return _panels(db, scope, client_id, as_of, client_goals(db, scope, client_id, as_of))
+
+
+def _panels(db: Database, scope: Scope, client_id: str, as_of: dt.date, goals: pd.DataFrame) -> pd.DataFrame:
+    """`client_goal_panels` from the client's goals already read (`client_goals`)."""
     if goals.empty:
         return pd.DataFrame()
     heads = goals[~goals["superseded"]].reset_index(drop=True)
@@ -253,3 +304,42 @@ def standard_scores(db: Database, scope: Scope, client_id: str, as_of: dt.date) 
     for column in ("first_date", "latest_date"):
         frame[column] = pd.to_datetime(frame[column])
     return frame
+
+
+def client_view(db: Database, scope: Scope, client_id: str, as_of: dt.date) -> dict[str, object]:
+    """What the client page shows of one client, read on one attachment with the goals read
+    once: `goals` (`client_goals`), `gas` (`gas_t_score`), `scores` (`standard_scores`) and
+    `panels` (`client_goal_panels`); see those functions for the columns and units."""
+    with db.hold():
+        goals = client_goals(db, scope, client_id, as_of)
+        return {
+            "goals": goals,
+            "gas": gas_t_score(db, scope, client_id, as_of),
+            "scores": standard_scores(db, scope, client_id, as_of),
+            "panels": _panels(db, scope, client_id, as_of, goals),
+        }
+
+
+def goal_view(
+    db: Database, scope: Scope, client_id: str, goal_id: str, as_of: dt.date
+) -> dict[str, pd.DataFrame]:
+    """One goal's timeline as the client page draws it, read on one attachment with the chain
+    walked once: `chain` (`goal_chain`), `points` (`goal_timeline`), `events`
+    (`lifecycle_events`) and `sessions` (`goal_sessions`) of the chain's goals, and `practice`
+    (`analytics.coping.weekly_practice` of the client from the chain's first start to `as_of`).
+    Everything is empty but `chain` when the goal is not in scope or not started by `as_of`."""
+    from analytics.coping import weekly_practice
+
+    with db.hold():
+        chain = goal_chain(db, scope, goal_id, as_of)
+        if chain.empty:
+            empty = pd.DataFrame()
+            return {"chain": chain, "points": empty, "events": empty, "sessions": empty, "practice": empty}
+        ids = chain["goal_id"].tolist()
+        return {
+            "chain": chain,
+            "points": _chain_points(db, scope, chain, as_of),
+            "events": lifecycle_events(db, scope, ids, as_of),
+            "sessions": goal_sessions(db, scope, ids, as_of),
+            "practice": weekly_practice(db, scope, client_id, chain["start_date"].min().date(), as_of),
+        }

@@ -10,19 +10,8 @@ import pandas as pd
 import streamlit as st
 
 from analytics.charts.timeline import MEASURE_TITLES, goal_small_multiples, goal_timeline_view, time_domain
-from analytics.coping import weekly_practice
 from analytics.errors import WaymarkError
-from analytics.timeline import (
-    client_goal_panels,
-    client_goals,
-    clients_in_scope,
-    gas_t_score,
-    goal_chain,
-    goal_sessions,
-    goal_timeline,
-    lifecycle_events,
-    standard_scores,
-)
+from analytics.timeline import client_view, clients_in_scope, goal_view
 from ui import exports
 from ui.access import deny_client, record_export, record_view
 from ui.data import get_database, load
@@ -119,9 +108,9 @@ def choose_goal(goals: pd.DataFrame) -> str | None:
     )
 
 
-def scores_row(client_id: str, as_of: dt.date, active_goals: int, viewer) -> None:
-    gas = load(gas_t_score, viewer.scope, client_id, as_of)
-    scores = load(standard_scores, viewer.scope, client_id, as_of).set_index("measure")
+def scores_row(view: dict, active_goals: int) -> None:
+    gas = view["gas"]
+    scores = view["scores"].set_index("measure")
     cols = st.columns(4)
     cols[0].metric("Active goals", active_goals)
     if gas["t_score"] is None:
@@ -155,9 +144,9 @@ def scores_row(client_id: str, as_of: dt.date, active_goals: int, viewer) -> Non
         col.caption(f"**{row['severity']}** · first {row['first_score']:g} ({row['first_severity']})")
 
 
-def goals_section(client_id: str, goals: pd.DataFrame, as_of: dt.date, viewer) -> None:
+def goals_section(view: dict, as_of: dt.date) -> None:
     st.subheader("Goals")
-    panels = load(client_goal_panels, viewer.scope, client_id, as_of)
+    goals, panels = view["goals"], view["panels"]
     table = goals[
         [
             "description",
@@ -209,17 +198,13 @@ def goals_section(client_id: str, goals: pd.DataFrame, as_of: dt.date, viewer) -
 
 
 def timeline_section(client_id: str, goal_id: str, as_of: dt.date, viewer) -> None:
-    chain = load(goal_chain, viewer.scope, goal_id, as_of)
+    view = load(goal_view, viewer.scope, client_id, goal_id, as_of)
+    chain = view["chain"]
     if chain.empty:
         st.info("This goal had not been set yet on the chosen date.")
         return
     goal = chain[chain["goal_id"] == goal_id].iloc[0]
-    ids = chain["goal_id"].tolist()
-    points = load(goal_timeline, viewer.scope, goal_id, as_of)
-    events = load(lifecycle_events, viewer.scope, ids, as_of)
-    sessions = load(goal_sessions, viewer.scope, ids, as_of)
-    start = chain["start_date"].min().date()
-    practice = load(weekly_practice, viewer.scope, client_id, start, as_of)
+    points, events, sessions, practice = view["points"], view["events"], view["sessions"], view["practice"]
 
     st.subheader(goal["description"])
     target = f"{goal['target']:g}" if pd.notna(goal["target"]) else "the best end of the scale"
@@ -345,7 +330,8 @@ try:
         st.info("Choose a client to see their goals, scores and each goal's path since it was set.")
         st.stop()
     header = clients.set_index("client_id").loc[client_id]
-    goals = load(client_goals, viewer.scope, client_id, as_of)
+    view = load(client_view, viewer.scope, client_id, as_of)
+    goals = view["goals"]
     record_view(PAGE, client_id, st.query_params.get("goal"))
     discharged = (
         f" · discharged {header['discharge_date']:%d %B %Y}" if pd.notna(header["discharge_date"]) else ""
@@ -359,8 +345,8 @@ try:
             "they are recorded with the client."
         )
         st.stop()
-    scores_row(client_id, as_of, int((goals["lifecycle_status"] == "active").sum()), viewer)
-    goals_section(client_id, goals, as_of, viewer)
+    scores_row(view, int((goals["lifecycle_status"] == "active").sum()))
+    goals_section(view, as_of)
     st.divider()
     goal_id = choose_goal(goals)
     if goal_id is None:

@@ -19,16 +19,13 @@ from analytics.charts.coping import (
 )
 from analytics.coping import (
     MIN_INTERVALS,
-    client_goals,
-    client_summary,
+    client_practice,
     clinic_skills,
     coping_clients,
+    goal_practice,
     life_area_practice,
-    practice_between_checkins,
-    practice_progress_association,
     skill_effects,
     stopped_practising,
-    weekly_practice,
 )
 from analytics.errors import AccessDenied, WaymarkError
 from ui.access import deny_client, record_view
@@ -158,7 +155,8 @@ def client_view(viewer, as_of: dt.date, start: dt.date, weeks: int) -> None:
     st.query_params["client"] = code
     client_id = str(info.loc[code, "client_id"])
 
-    summary = load(client_summary, viewer.scope, client_id, start, as_of)
+    practice = load(client_practice, viewer.scope, client_id, start, as_of)
+    summary = practice["summary"]
     record_view(PAGE, client_id)
     if int(info.loc[code, "logs"]) == 0:
         st.info(
@@ -199,7 +197,7 @@ def client_view(viewer, as_of: dt.date, start: dt.date, weeks: int) -> None:
         )
 
     st.subheader("Practice per week")
-    weekly = load(weekly_practice, viewer.scope, client_id, start, as_of)
+    weekly = practice["weekly"]
     chart_or_table(
         weekly_practice_chart(weekly),
         weekly,
@@ -256,12 +254,13 @@ def client_view(viewer, as_of: dt.date, start: dt.date, weeks: int) -> None:
             key="effects_table",
         )
 
-    practice_and_progress(viewer, client_id, start, as_of)
+    practice_and_progress(viewer, client_id, start, as_of, practice["goals"])
 
 
-def practice_and_progress(viewer, client_id: str, start: dt.date, as_of: dt.date) -> None:
+def practice_and_progress(
+    viewer, client_id: str, start: dt.date, as_of: dt.date, goals: pd.DataFrame
+) -> None:
     st.subheader("Practice beside goal progress")
-    goals = load(client_goals, viewer.scope, client_id)
     if goals.empty:
         st.info("This client has no goal recorded, so there is no progress to set practice beside.")
         return
@@ -289,14 +288,15 @@ def practice_and_progress(viewer, client_id: str, start: dt.date, as_of: dt.date
     else:
         st.query_params["unlinked"] = "0"
     goal = by_id.loc[goal_id]
-    intervals = load(practice_between_checkins, viewer.scope, client_id, goal_id, start, as_of, unlinked)
+    beside = load(goal_practice, viewer.scope, client_id, goal_id, start, as_of, unlinked)
+    intervals = beside["intervals"]
     if intervals.empty:
         st.info(
             "This goal has fewer than two check-ins in the period, so there is no change in progress "
             "to set practice beside. Choose a longer period or another goal."
         )
         return
-    weekly = load(weekly_practice, viewer.scope, client_id, start, as_of, goal_id, unlinked)
+    weekly = beside["weekly"]
     chart_or_table(
         practice_beside_progress_chart(
             weekly, intervals, MEASURE_TITLES.get(goal["measure"], "Check-in value")
@@ -316,7 +316,7 @@ def practice_and_progress(viewer, client_id: str, start: dt.date, as_of: dt.date
         },
         "progress",
     )
-    assoc = load(practice_progress_association, viewer.scope, client_id, goal_id, start, as_of, unlinked)
+    assoc = beside["association"]
     n = assoc["intervals"]
     lines = [
         f"Over the {n} stretch{'es' if n != 1 else ''} between consecutive check-ins, the median "

@@ -22,11 +22,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import duckdb
+
 from analytics.db import Database
 from analytics.derived import refresh
 
 # The tables the derived data is computed from.
 DERIVED_FROM = frozenset({"sessions", "goals", "goal_events", "goal_checkins"})
+from analytics.derived_progress import refresh_progress
 
 SCALES = {
     "self-rated-0-10": (0.0, 10.0, True),
@@ -38,6 +41,28 @@ SCALES = {
 
 def d(value: str | dt.date) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
+
+
+class SummarisedDatabase(Database):
+    """A test database that keeps the stored progress summaries as the importer does
+    (analytics/derived_progress.py): the clients a `Clinic` wrote are refreshed, in one
+    transaction, before the next unit of work. The rows are those a refresh after every write
+    would leave, since a refresh reads the tables as they are; batching only saves time."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.pending_clients: set[str] = set()
+        self.pending_goals: set[str] = set()
+
+    @contextmanager
+    def connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        if self.pending_clients or self.pending_goals:
+            clients, goals = self.pending_clients, self.pending_goals
+            self.pending_clients, self.pending_goals = set(), set()
+            with self.transaction() as cur:
+                refresh_progress(cur, clients, goals)
+        with super().connection() as cur:
+            yield cur
 
 
 class Clinic:
@@ -82,9 +107,19 @@ class Clinic:
         # Table and column names are fixed by the callers below, never by test data.
         cols = ", ".join(row)
         marks = ", ".join(f"${k}" for k in row)
-        with self._writing():
-            self.db.execute_sql(f"INSERT INTO {table} ({cols}) VALUES ({marks})", row)
+        self._write(f"INSERT INTO {table} ({cols}) VALUES ({marks})", row)
         self._stale = self._stale or table in DERIVED_FROM
+
+    def _write(self, sql: str, row: dict[str, Any]) -> None:
+        with self._writing():
+            if not isinstance(self.db, SummarisedDatabase):
+                self.db.execute_sql(sql, row)
+                return
+            # The write itself does not refresh; the next unit of work does (see above).
+            with Database.connection(self.db) as cur:
+                cur.execute(sql, row)
+        self.db.pending_clients.update(row[k] for k in ("client_id",) if row.get(k))
+        self.db.pending_goals.update(row[k] for k in ("goal_id", "revised_from_goal_id") if row.get(k))
 
     def practitioner(
         self, pid: str, role: str = "therapist", supervisor: str | None = None, name: str | None = None
@@ -211,11 +246,10 @@ class Clinic:
     def set_status(self, gid: str, date: str, status: str, achievement: str | None = None) -> None:
         """Record a lifecycle event and make it the goal's current status."""
         self.event(f"{gid}-{status}-{date}", gid, date, status, achievement)
-        with self._writing():
-            self.db.execute_sql(
-                "UPDATE goals SET lifecycle_status = $s, achievement_status = $a WHERE goal_id = $g",
-                {"s": status, "a": achievement, "g": gid},
-            )
+        self._write(
+            "UPDATE goals SET lifecycle_status = $s, achievement_status = $a WHERE goal_id = $goal_id",
+            {"s": status, "a": achievement, "goal_id": gid},
+        )
         self._stale = True
 
     def checkin(

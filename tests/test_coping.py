@@ -455,3 +455,28 @@ def test_clinic_figures_of_a_scope_without_logs_are_empty(db, clinic) -> None:
     scope = scope_for(db, "therapist", "p1")
     assert clinic_skills(db, scope, dt.date(2026, 5, 1), dt.date(2026, 5, 31)).empty
     assert life_area_practice(db, scope, dt.date(2026, 5, 1), dt.date(2026, 5, 31)).empty
+
+
+def test_the_page_reads_give_each_calls_own_answer_and_check_the_scope(db, clinic) -> None:
+    # client_practice and goal_practice read what the coping page shows in one go; each part
+    # must be the answer of the call it stands for, and both refuse a client out of scope.
+    from analytics.coping import client_practice, goal_practice
+
+    build(clinic)
+    p1 = scope_for(db, "therapist", "p1")
+    first = client_practice(db, p1, "a", *FEB_MAR)
+    assert first["summary"] == client_summary(db, p1, "a", *FEB_MAR)
+    pd.testing.assert_frame_equal(first["weekly"], weekly_practice(db, p1, "a", *FEB_MAR))
+    pd.testing.assert_frame_equal(first["goals"], client_goals(db, p1, "a"))
+    beside = goal_practice(db, p1, "a", "ga1", *FEB_MAR, True)
+    pd.testing.assert_frame_equal(
+        beside["intervals"], practice_between_checkins(db, p1, "a", "ga1", *FEB_MAR, True)
+    )
+    pd.testing.assert_frame_equal(beside["weekly"], weekly_practice(db, p1, "a", *FEB_MAR, "ga1", True))
+    assert beside["association"] == practice_progress_association(db, p1, "a", "ga1", *FEB_MAR, True)
+    # The worked answer above: 5 intervals, median rate 1.
+    assert (beside["association"]["intervals"], beside["association"]["median_rate"]) == (5, 1.0)
+    with pytest.raises(AccessDenied):
+        client_practice(db, scope_for(db, "therapist", "p2"), "a", *FEB_MAR)
+    with pytest.raises(AccessDenied):
+        goal_practice(db, scope_for(db, "therapist", "p2"), "a", "ga1", *FEB_MAR)

@@ -9,11 +9,23 @@ import math
 import pytest
 
 from analytics import timeline as tl
+from analytics.db import Database
 from analytics.scope import Scope
+from tests.factories import SummarisedDatabase
 
 P1 = Scope(("p1",))
 OTHER = Scope(("p2",))
 AS_OF = dt.date(2026, 3, 1)
+
+
+@pytest.fixture(params=["raw tables", "stored summaries"])
+def db(request) -> Database:
+    """Every test runs twice: with no stored progress summaries (the views read the raw
+    tables), and with them kept as the importer keeps them (analytics/derived_progress.py),
+    read wherever they are exact at the as-of date."""
+    database = (SummarisedDatabase if request.param == "stored summaries" else Database).memory()
+    yield database
+    database.close()
 
 
 def revised_chain(clinic) -> None:
@@ -254,3 +266,68 @@ def test_nothing_of_a_client_or_goal_outside_the_scope_is_returned(db, clinic) -
     assert tl.client_goals(db, OTHER, "a", AS_OF).empty
     assert tl.client_goal_panels(db, OTHER, "a", AS_OF).empty
     assert tl.clients_in_scope(db, OTHER, AS_OF).empty
+
+
+def test_a_goal_split_in_two_has_both_later_goals_and_the_walk_stops_outside_the_scope(db, clinic) -> None:
+    # g1 was revised into two goals, g2a and g2b (a split), and g2a later into g3. g0, the goal
+    # g1 revises, belongs to another therapist's client: p1 cannot see it, so the chain p1 sees
+    # starts at g1. g4 revises g3 but starts after the as-of date.
+    clinic.practitioner("p1")
+    clinic.practitioner("p2")
+    clinic.client("a", "p1")
+    clinic.client("b", "p2")
+    clinic.goal("g0", "b", start="2026-01-01")
+    clinic.goal("g1", "a", start="2026-01-05", revised_from="g0")
+    clinic.goal("g2a", "a", start="2026-01-19", revised_from="g1")
+    clinic.goal("g2b", "a", start="2026-01-19", revised_from="g1")
+    clinic.goal("g3", "a", start="2026-02-02", revised_from="g2a")
+    clinic.goal("g4", "a", start="2026-03-09", revised_from="g3")
+    chain = tl.goal_chain(db, P1, "g2a", AS_OF)
+    # From g2a: g1 one step back; g3 one step on. g2b is g1's other child, not g2a's.
+    assert chain[["goal_id", "position"]].values.tolist() == [["g1", -1], ["g2a", 0], ["g3", 1]]
+    chain = tl.goal_chain(db, P1, "g1", AS_OF)
+    assert chain[["goal_id", "position"]].values.tolist() == [["g1", 0], ["g2a", 1], ["g2b", 1], ["g3", 2]]
+    # The other therapist sees g0 alone: g1 is not theirs.
+    assert tl.goal_chain(db, Scope(("p2",)), "g0", AS_OF)["goal_id"].tolist() == ["g0"]
+
+
+def test_a_cycle_of_revisions_is_walked_at_most_fifty_steps_each_way(db, clinic) -> None:
+    # Bad data: g1 revises g2 and g2 revises g1. The walk goes 50 steps back and 50 on, so g1
+    # appears at the even positions −50…50 and g2 at the odd ones −49…49: 51 + 50 rows.
+    clinic.practitioner("p1")
+    clinic.client("a", "p1")
+    clinic.goal("g1", "a", start="2026-01-05", revised_from="g2")
+    clinic.goal("g2", "a", start="2026-01-05", revised_from="g1")
+    chain = tl.goal_chain(db, P1, "g1", AS_OF)
+    positions = dict(zip(*[chain[c] for c in ("position", "goal_id")], strict=True))
+    assert sorted(positions) == list(range(-50, 51))
+    assert all(positions[p] == ("g1" if p % 2 == 0 else "g2") for p in positions)
+
+
+def test_the_page_views_give_each_calls_own_answer(db, clinic) -> None:
+    # client_view and goal_view read what the client page shows in one go; each part must be
+    # the answer of the call it stands for.
+    import pandas as pd
+
+    from analytics.coping import weekly_practice
+
+    revised_chain(clinic)
+    clinic.skill("breath")
+    clinic.coping_log("l1", "a", "breath", "2026-02-10 20:00", 70, 40, 4, goal="g2")
+    view = tl.client_view(db, P1, "a", AS_OF)
+    pd.testing.assert_frame_equal(view["goals"], tl.client_goals(db, P1, "a", AS_OF))
+    pd.testing.assert_frame_equal(view["panels"], tl.client_goal_panels(db, P1, "a", AS_OF))
+    pd.testing.assert_frame_equal(view["scores"], tl.standard_scores(db, P1, "a", AS_OF))
+    assert view["gas"] == tl.gas_t_score(db, P1, "a", AS_OF)
+    goal = tl.goal_view(db, P1, "a", "g2", AS_OF)
+    pd.testing.assert_frame_equal(goal["chain"], tl.goal_chain(db, P1, "g2", AS_OF))
+    pd.testing.assert_frame_equal(goal["points"], tl.goal_timeline(db, P1, "g2", AS_OF))
+    pd.testing.assert_frame_equal(goal["events"], tl.lifecycle_events(db, P1, ["g1", "g2"], AS_OF))
+    pd.testing.assert_frame_equal(goal["sessions"], tl.goal_sessions(db, P1, ["g1", "g2"], AS_OF))
+    # The practice panel runs from the chain's first start, 5 January.
+    practice = weekly_practice(db, P1, "a", dt.date(2026, 1, 5), AS_OF)
+    pd.testing.assert_frame_equal(goal["practice"], practice)
+    assert practice["logs"].sum() == 1
+    # Out of scope: an empty chain and nothing else.
+    other = tl.goal_view(db, Scope(("p2",)), "a", "g2", AS_OF)
+    assert all(frame.empty for frame in other.values())

@@ -19,6 +19,7 @@ import pandas as pd
 
 from analytics.db import Database, _translate
 from analytics.derived import refresh as refresh_derived
+from analytics.derived_progress import refresh_progress, touched_clients
 from analytics.ingest import fhir
 from analytics.ingest.report import ImportReport
 from analytics.ingest.tables import TABLES
@@ -200,11 +201,14 @@ def import_files(
             tell(0.85, "Writing")
             cur.execute("BEGIN TRANSACTION")
             try:
-                touched = _touched_clients(cur, report)  # as stored before the write
+                # Derived rows of the clients this import changes, in the same transaction:
+                # read before the write and after it, because a row moved to another client
+                # changes both clients (analytics/derived.py, analytics/derived_progress.py).
+                touched = _touched_clients(cur, report) | set(touched_clients(cur))
                 _write(cur, report)
-                touched |= _touched_clients(cur, report)  # and as written
-                # The audit's derived rows of those clients, in the same transaction.
+                touched |= _touched_clients(cur, report)
                 refresh_derived(cur, touched)
+                refresh_progress(cur, sorted(touched))
                 cur.execute("COMMIT")
             except duckdb.Error as exc:
                 cur.execute("ROLLBACK")

@@ -10,34 +10,15 @@
 -- before $as_of; discharged clients never appear. Entered-in-error and rejected goals are not
 -- goals and are left out everywhere.
 
--- name: goals
--- One row per goal (started by $as_of, not entered-in-error or rejected) of each client in care
--- at $as_of within the viewer's scope: lifecycle and recorded achievement status at $as_of,
--- check-in facts (count, last date, value, normalised progress, the last $series_length
--- normalised values and their dates, oldest first), attended sessions since the last check-in, days since the
--- last check-in (or since the start when none), whether a later goal revises it, and the rule
--- flags review_overdue ($review_sessions sessions or $review_days days), past_target and
--- achieved_recorded.
-, in_care AS (
-    SELECT c.client_id
-    FROM clients c
-    WHERE c.practitioner_id IN (SELECT unnest($scope::VARCHAR[]))
-      AND c.intake_date <= $as_of
-      AND (c.discharge_date IS NULL OR c.discharge_date > $as_of)
-),
-kept_goals AS (
-    SELECT l.*
-    FROM lifecycle l
-    JOIN in_care USING (client_id)
-    WHERE l.lifecycle_status NOT IN ('entered-in-error', 'rejected')
-),
-checkin_facts AS (
+-- name: goal_extras
+-- The relation `extras`: per goal of `lifecycle` (goals in scope started by $as_of), what the
+-- caseload needs beyond the status summary: the last $series_length normalised values with their
+-- dates (oldest first), the attended sessions up to $as_of since the goal was set that came after
+-- its last check-in (a check-in on the day of a session counts as a check-in at that session),
+-- and whether a goal started by $as_of revises it. Runs after `points`, `lifecycle` and `status`.
+, series AS (
     SELECT
         p.goal_id,
-        max(p.n_checkins) AS n_checkins,
-        max(p.checkin_date) AS last_checkin_date,
-        arg_max(p.value, p.seq) AS last_value,
-        arg_max(p.progress, p.seq) AS last_progress,
         list(p.progress ORDER BY p.seq)
             FILTER (WHERE p.seq > p.n_checkins - $series_length AND p.progress IS NOT NULL)
             AS progress_series,
@@ -45,46 +26,137 @@ checkin_facts AS (
             FILTER (WHERE p.seq > p.n_checkins - $series_length AND p.progress IS NOT NULL)
             AS series_dates
     FROM points p
-    JOIN kept_goals g USING (goal_id)
     GROUP BY p.goal_id
 ),
-attended AS (
+attended_for_goals AS (
     SELECT s.client_id, s.session_date
     FROM sessions s
-    JOIN in_care USING (client_id)
     WHERE s.attended AND s.session_date <= $as_of
-),
-goal_facts AS (
-    SELECT
-        g.*,
-        coalesce(f.n_checkins, 0) AS n_checkins,
-        f.last_checkin_date,
-        f.last_value,
-        f.last_progress,
-        coalesce(f.progress_series, []::DOUBLE[]) AS progress_series,
-        coalesce(f.series_dates, []::DATE[]) AS series_dates,
-        date_diff('day', coalesce(f.last_checkin_date, g.start_date), $as_of::DATE)
-            AS days_since_checkin,
-        EXISTS (
-            SELECT 1 FROM goals r
-            WHERE r.revised_from_goal_id = g.goal_id AND r.start_date <= $as_of
-        ) AS revised
-    FROM kept_goals g
-    LEFT JOIN checkin_facts f USING (goal_id)
+      AND s.client_id IN (SELECT client_id FROM lifecycle)
 ),
 missed AS (
-    -- Attended sessions since the goal was set that came after its last check-in: a
-    -- check-in on the day of a session counts as a check-in at that session.
     SELECT
-        g.goal_id,
+        st.goal_id,
         count(a.session_date) AS sessions_since_checkin
-    FROM goal_facts g
-    LEFT JOIN attended a
-        ON a.client_id = g.client_id
-       AND a.session_date >= g.start_date
-       AND a.session_date > coalesce(g.last_checkin_date, DATE '0001-01-01')
-    GROUP BY g.goal_id
+    FROM status st
+    LEFT JOIN attended_for_goals a
+        ON a.client_id = st.client_id
+       AND a.session_date >= st.start_date
+       AND a.session_date > coalesce(st.last_checkin_date, DATE '0001-01-01')
+    GROUP BY st.goal_id
+),
+extras AS (
+    SELECT
+        st.goal_id,
+        coalesce(se.progress_series, []::DOUBLE[]) AS progress_series,
+        coalesce(se.series_dates, []::DATE[]) AS series_dates,
+        m.sessions_since_checkin,
+        EXISTS (
+            SELECT 1 FROM goals r
+            WHERE r.revised_from_goal_id = st.goal_id AND r.start_date <= $as_of
+        ) AS revised
+    FROM status st
+    JOIN missed m USING (goal_id)
+    LEFT JOIN series se USING (goal_id)
 )
+
+-- name: goal_facts
+-- The relation `goal_facts`: per goal of `status`, the columns the caseload reads (the status
+-- summary's and `extras`'), exactly the columns the stored per-goal summary `goal_progress`
+-- holds (analytics/derived_progress.py); computed from the raw tables as of $as_of.
+, goal_facts AS (
+    SELECT
+        st.goal_id,
+        st.client_id,
+        st.description,
+        st.life_area,
+        st.measure,
+        st.higher_is_better,
+        st.start_date,
+        st.target_date,
+        st.revised_from_goal_id,
+        st.lifecycle_status,
+        st.recorded_achievement_status,
+        st.last_event_date,
+        st.n_checkins,
+        st.first_checkin_date,
+        st.last_checkin_date,
+        st.last_value,
+        st.last_progress,
+        st.previous_value,
+        st.trend_change,
+        st.trend_value,
+        st.last_phase,
+        st.ever_achieved,
+        st.sudden_gain_at_latest,
+        st.sudden_loss_at_latest,
+        st.derived_status,
+        x.progress_series,
+        x.series_dates,
+        x.sessions_since_checkin,
+        x.revised
+    FROM status st
+    JOIN extras x USING (goal_id)
+)
+
+-- name: in_care
+-- The relation `in_care`: the clients in care at $as_of within the viewer's scope, with what
+-- the caseload shows of them, and whether their stored summaries (client_progress,
+-- goal_progress) are exact at $as_of: stored, and no session, goal, event or check-in of
+-- theirs is dated after $as_of (docs/caseload.md, "Derived data"), under their practitioner now.
+in_care AS (
+    SELECT
+        c.client_id,
+        c.display_code,
+        c.practitioner_id,
+        c.intake_date,
+        cp.client_id IS NOT NULL AND cp.horizon <= $as_of AS summarised
+    FROM clients c
+    LEFT JOIN (
+        SELECT * FROM client_progress WHERE practitioner_id IN (SELECT unnest($scope::VARCHAR[]))
+    ) cp ON cp.client_id = c.client_id AND cp.practitioner_id = c.practitioner_id
+    WHERE c.practitioner_id IN (SELECT unnest($scope::VARCHAR[]))
+      AND c.intake_date <= $as_of
+      AND (c.discharge_date IS NULL OR c.discharge_date > $as_of)
+)
+
+-- name: summarised_facts
+-- The relation `facts` from the stored per-goal summary, for the clients in care whose summary
+-- is exact at $as_of (in_care.summarised); the same columns as `goal_facts`. The filter on the
+-- stored practitioner only narrows the read (the rows are stored in practitioner order);
+-- in_care checked the scope and that practitioner against `clients`.
+, facts AS (
+    SELECT d.* EXCLUDE (practitioner_id)
+    FROM goal_progress d
+    SEMI JOIN in_care i ON i.client_id = d.client_id AND i.summarised
+    WHERE d.practitioner_id IN (SELECT unnest($scope::VARCHAR[]))
+)
+
+-- name: mixed_facts
+-- The relation `facts`: the stored per-goal summary for the clients whose summary is exact at
+-- $as_of, and `goal_facts` (computed from the raw tables, restricted by $client_ids to the
+-- other clients in care) for the rest.
+, facts AS (
+    SELECT d.* EXCLUDE (practitioner_id)
+    FROM goal_progress d
+    SEMI JOIN in_care i ON i.client_id = d.client_id AND i.summarised
+    WHERE d.practitioner_id IN (SELECT unnest($scope::VARCHAR[]))
+    UNION ALL BY NAME
+    SELECT f.*
+    FROM goal_facts f
+    SEMI JOIN in_care i ON i.client_id = f.client_id AND NOT i.summarised
+)
+
+-- name: goals
+-- One row per goal (started by $as_of, not entered-in-error or rejected) of each client in care
+-- at $as_of within the viewer's scope, from the relation `facts` (which holds only those
+-- clients' goals): lifecycle and recorded
+-- achievement status at $as_of, check-in facts (count, last date, value, normalised progress,
+-- the last $series_length normalised values and their dates, oldest first), attended sessions
+-- since the last check-in, days since the last check-in (or since the start when none), whether
+-- a later goal revises it, the rule flags review_overdue ($review_sessions sessions or
+-- $review_days days), past_target and achieved_recorded, and the derived achievement status
+-- and sudden loss at the latest check-in (docs/progress.md).
 SELECT
     g.goal_id,
     g.client_id,
@@ -102,11 +174,12 @@ SELECT
     g.last_progress,
     g.progress_series,
     g.series_dates,
-    g.days_since_checkin,
-    m.sessions_since_checkin,
+    date_diff('day', coalesce(g.last_checkin_date, g.start_date), $as_of::DATE) AS days_since_checkin,
+    g.sessions_since_checkin,
     g.revised,
     g.lifecycle_status = 'active'
-        AND (m.sessions_since_checkin >= $review_sessions OR g.days_since_checkin > $review_days)
+        AND (g.sessions_since_checkin >= $review_sessions
+             OR date_diff('day', coalesce(g.last_checkin_date, g.start_date), $as_of::DATE) > $review_days)
         AS review_overdue,
     g.lifecycle_status = 'active'
         AND g.target_date < $as_of
@@ -116,32 +189,52 @@ SELECT
         AS past_target,
     g.lifecycle_status = 'active'
         AND g.recorded_achievement_status = 'achieved'
-        AS achieved_recorded
-FROM goal_facts g
-JOIN missed m USING (goal_id)
+        AS achieved_recorded,
+    g.derived_status,
+    g.sudden_loss_at_latest
+FROM facts g
+WHERE g.lifecycle_status NOT IN ('entered-in-error', 'rejected')
+  AND g.start_date <= $as_of
 ORDER BY g.client_id, g.start_date, g.goal_id;
 
 -- name: clients
 -- One row per client in care at $as_of within the viewer's scope: code, practitioner, intake
 -- date, days in care, attended sessions up to $as_of and the last one, days since it (or since
--- intake when none), and the rule flag no_recent_session (more than $dropout_weeks weeks).
--- Goal facts come from the goals query, so check-ins are read once per caseload.
+-- intake when none), the rule flag no_recent_session (more than $dropout_weeks weeks), and
+-- `summarised` (whether the stored summaries are exact at $as_of for this client). Session facts
+-- come from the stored client summary where it is exact, else from the sessions themselves; goal
+-- facts come from the goals query, so check-ins are read once per caseload at most.
 WITH in_care AS (
-    SELECT c.client_id, c.display_code, c.practitioner_id, c.intake_date
+    SELECT
+        c.client_id,
+        c.display_code,
+        c.practitioner_id,
+        c.intake_date,
+        cp.client_id IS NOT NULL AND cp.horizon <= $as_of AS summarised,
+        cp.attended_sessions,
+        cp.last_session_date
     FROM clients c
+    LEFT JOIN (
+        SELECT * FROM client_progress WHERE practitioner_id IN (SELECT unnest($scope::VARCHAR[]))
+    ) cp ON cp.client_id = c.client_id AND cp.practitioner_id = c.practitioner_id
     WHERE c.practitioner_id IN (SELECT unnest($scope::VARCHAR[]))
       AND c.intake_date <= $as_of
       AND (c.discharge_date IS NULL OR c.discharge_date > $as_of)
 ),
-attended AS (
+attended_raw AS (
     SELECT
         s.client_id,
         count(*) AS attended_sessions,
         max(s.session_date) AS last_session_date
     FROM sessions s
-    JOIN in_care USING (client_id)
+    SEMI JOIN in_care i ON i.client_id = s.client_id AND NOT i.summarised
     WHERE s.attended AND s.session_date <= $as_of
     GROUP BY s.client_id
+),
+attended AS (
+    SELECT client_id, attended_sessions, last_session_date FROM in_care WHERE summarised
+    UNION ALL
+    SELECT client_id, attended_sessions, last_session_date FROM attended_raw
 )
 SELECT
     c.client_id,
@@ -155,7 +248,8 @@ SELECT
     date_diff('day', coalesce(a.last_session_date, c.intake_date), $as_of::DATE)
         AS days_since_session,
     date_diff('day', coalesce(a.last_session_date, c.intake_date), $as_of::DATE)
-        > 7 * $dropout_weeks AS no_recent_session
+        > 7 * $dropout_weeks AS no_recent_session,
+    c.summarised
 FROM in_care c
 LEFT JOIN practitioners p USING (practitioner_id)
 LEFT JOIN attended a USING (client_id)

@@ -4,7 +4,7 @@
 
 -- name: checkin_points
 -- One row per check-in on or before $as_of of every goal in scope (optionally only the goals in
--- $goal_ids, or of $client_id): value, normalised progress (0 = baseline, 1 = target), change
+-- $goal_ids, of $client_id, or of the clients in $client_ids): value, normalised progress (0 = baseline, 1 = target), change
 -- towards the target, rolling-median trend, sudden gain/loss flags and the phase it ends.
 WITH measures AS (
     SELECT
@@ -31,6 +31,7 @@ scoped_goals AS (
     WHERE c.practitioner_id IN (SELECT unnest($scope::VARCHAR[]))
       AND ($client_id::VARCHAR IS NULL OR g.client_id = $client_id::VARCHAR)
       AND ($goal_ids::VARCHAR[] IS NULL OR g.goal_id IN (SELECT unnest($goal_ids::VARCHAR[])))
+      AND ($client_ids::VARCHAR[] IS NULL OR g.client_id IN (SELECT unnest($client_ids::VARCHAR[])))
       AND g.start_date <= $as_of
 ),
 ordered AS (
@@ -53,7 +54,9 @@ ordered AS (
         -- A goal recorded without a baseline starts from its first check-in.
         coalesce(g.recorded_baseline, first_value(k.value) OVER w) AS baseline,
         row_number() OVER w AS seq,
-        count(*) OVER (PARTITION BY k.goal_id) AS n_checkins,
+        -- Every window of this query shares one partitioning and order (w), so DuckDB sorts the
+        -- check-ins once: the count runs over the whole partition in that order.
+        count(*) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS n_checkins,
         lag(k.value) OVER w AS previous_value,
         lag(k.value, 2) OVER w AS value_two_back,
         lead(k.value) OVER w AS next_value,
@@ -64,7 +67,14 @@ ordered AS (
         greatest(
             least(k.value, lag(k.value) OVER w),
             least(greatest(k.value, lag(k.value) OVER w), lag(k.value, 2) OVER w)
-        ) AS median3
+        ) AS median3,
+        -- Whether the target was reached at an earlier check-in, and at the one just before.
+        coalesce(
+            bool_or(g.direction * (k.value - g.target) >= 0)
+                OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING),
+            FALSE
+        ) AS reached_before,
+        lag(g.direction * (k.value - g.target) >= 0) OVER w AS previous_reached
     FROM goal_checkins k
     JOIN scoped_goals g USING (goal_id)
     WHERE k.checkin_date <= $as_of
@@ -103,15 +113,7 @@ sudden AS (
             AND (next_change IS NULL OR next_change < -0.5 * change),
             FALSE
         ) AS sudden_loss,
-        next_value IS NULL AS is_latest,
-        coalesce(
-            bool_or(reached) OVER (
-                PARTITION BY goal_id ORDER BY checkin_date, checkin_id
-                ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
-            ),
-            FALSE
-        ) AS reached_before,
-        lag(reached) OVER (PARTITION BY goal_id ORDER BY checkin_date, checkin_id) AS previous_reached
+        next_value IS NULL AS is_latest
     FROM changes
 )
 SELECT
@@ -157,8 +159,8 @@ FROM sudden
 ORDER BY goal_id, seq;
 
 -- name: goal_lifecycle_as_of
--- One row per goal in scope started on or before $as_of (optionally only $goal_ids or of
--- $client_id): its descriptive columns and its lifecycle and recorded achievement status as
+-- One row per goal in scope started on or before $as_of (optionally only $goal_ids, of
+-- $client_id or of the clients in $client_ids): its descriptive columns and its lifecycle and recorded achievement status as
 -- of $as_of (the last goal event on or before that day; else the goal row's own status).
 WITH scoped_goals AS (
     SELECT g.*, c.practitioner_id
@@ -167,6 +169,7 @@ WITH scoped_goals AS (
     WHERE c.practitioner_id IN (SELECT unnest($scope::VARCHAR[]))
       AND ($client_id::VARCHAR IS NULL OR g.client_id = $client_id::VARCHAR)
       AND ($goal_ids::VARCHAR[] IS NULL OR g.goal_id IN (SELECT unnest($goal_ids::VARCHAR[])))
+      AND ($client_ids::VARCHAR[] IS NULL OR g.client_id IN (SELECT unnest($client_ids::VARCHAR[])))
       AND g.start_date <= $as_of
 ),
 last_event AS (
@@ -199,17 +202,20 @@ FROM scoped_goals g
 LEFT JOIN last_event e USING (goal_id)
 ORDER BY g.client_id, g.start_date, g.goal_id;
 
--- name: status_summary
--- One row per goal in scope as of $as_of, with its check-in count, last check-in, progress,
--- trend change, sudden change at the latest check-in and the derived FHIR achievement status.
+-- name: status_relations
+-- The relation `status`: one row per goal in scope as of $as_of, with its check-in count, first
+-- and last check-in, progress, trend change, sudden change at the latest check-in, the date of
+-- the status-setting event and the derived FHIR achievement status.
 -- Runs over the relations `points` (checkin_points) and `lifecycle` (goal_lifecycle_as_of),
--- which analytics/progress.py puts in front of it as CTEs so that the rule exists once.
+-- which analytics/progress.py puts in front of it as CTEs so that the rule exists once; the
+-- per-goal summary stored by analytics/derived_progress.py is this relation as of the last day.
 , latest AS (
     SELECT * FROM points WHERE seq = n_checkins
 ),
 first_checkin AS (
     SELECT goal_id, checkin_date AS first_checkin_date FROM points WHERE seq = 1
-)
+),
+status AS (
 SELECT
     l.goal_id,
     l.client_id,
@@ -223,6 +229,7 @@ SELECT
     l.revised_from_goal_id,
     l.lifecycle_status,
     l.recorded_achievement_status,
+    l.last_event_date,
     coalesce(p.n_checkins, 0) AS n_checkins,
     f.first_checkin_date,
     p.checkin_date AS last_checkin_date,
@@ -255,4 +262,97 @@ SELECT
 FROM lifecycle l
 LEFT JOIN latest p USING (goal_id)
 LEFT JOIN first_checkin f USING (goal_id)
-ORDER BY l.client_id, l.start_date, l.goal_id;
+)
+
+-- name: raw_status_all
+-- The relation `status_all` computed from the raw tables: `status` itself.
+, status_all AS (SELECT * FROM status)
+
+-- name: status_summary
+-- One row per goal in scope as of $as_of (optionally one client's or some goals'), with its
+-- check-in count, last check-in, progress, trend change, sudden change at the latest check-in
+-- and the derived FHIR achievement status: the columns of `status` (status_relations), from
+-- the relation `status_all`, which analytics/progress.py builds from the raw relations or from
+-- the stored per-goal summary (analytics/derived_progress.py).
+SELECT
+    goal_id,
+    client_id,
+    practitioner_id,
+    description,
+    life_area,
+    measure,
+    higher_is_better,
+    start_date,
+    target_date,
+    revised_from_goal_id,
+    lifecycle_status,
+    recorded_achievement_status,
+    n_checkins,
+    first_checkin_date,
+    last_checkin_date,
+    last_value,
+    last_progress,
+    previous_value,
+    trend_change,
+    trend_value,
+    last_phase,
+    ever_achieved,
+    sudden_gain_at_latest,
+    sudden_loss_at_latest,
+    derived_status
+FROM status_all
+ORDER BY client_id, start_date, goal_id;
+
+-- name: unsummarised_clients
+-- How many clients in scope (only $client_id when given) have no stored progress summary exact
+-- at $as_of (docs/caseload.md, "Derived data"): stored under their practitioner now, and
+-- nothing of theirs dated later.
+SELECT count(*) AS unsummarised
+FROM clients c
+LEFT JOIN (
+    SELECT * FROM client_progress WHERE practitioner_id IN (SELECT unnest($scope::VARCHAR[]))
+) cp ON cp.client_id = c.client_id AND cp.practitioner_id = c.practitioner_id
+WHERE c.practitioner_id IN (SELECT unnest($scope::VARCHAR[]))
+  AND ($client_id::VARCHAR IS NULL OR c.client_id = $client_id::VARCHAR)
+  AND NOT (cp.client_id IS NOT NULL AND cp.horizon <= $as_of);
+
+-- name: stored_status
+-- The relation `status_all` from the stored per-goal summaries (analytics/derived_progress.py)
+-- of the goals in scope started by $as_of (optionally only $goal_ids or of $client_id): the
+-- columns of `status` (status_relations), exact at $as_of when unsummarised_clients is 0.
+WITH status_all AS (
+    SELECT
+        d.goal_id,
+        d.client_id,
+        c.practitioner_id,
+        d.description,
+        d.life_area,
+        d.measure,
+        d.higher_is_better,
+        d.start_date,
+        d.target_date,
+        d.revised_from_goal_id,
+        d.lifecycle_status,
+        d.recorded_achievement_status,
+        d.last_event_date,
+        d.n_checkins,
+        d.first_checkin_date,
+        d.last_checkin_date,
+        d.last_value,
+        d.last_progress,
+        d.previous_value,
+        d.trend_change,
+        d.trend_value,
+        d.last_phase,
+        d.ever_achieved,
+        d.sudden_gain_at_latest,
+        d.sudden_loss_at_latest,
+        d.derived_status
+    FROM goal_progress d
+    JOIN clients c ON c.client_id = d.client_id AND c.practitioner_id = d.practitioner_id
+    WHERE c.practitioner_id IN (SELECT unnest($scope::VARCHAR[]))
+      AND d.practitioner_id IN (SELECT unnest($scope::VARCHAR[]))
+      AND ($client_id::VARCHAR IS NULL OR d.client_id = $client_id::VARCHAR)
+      AND ($goal_ids::VARCHAR[] IS NULL OR d.goal_id IN (SELECT unnest($goal_ids::VARCHAR[])))
+      AND d.start_date <= $as_of
+)

@@ -1,37 +1,32 @@
 -- One goal's timeline: its lineage, lifecycle events and sessions; a client's scores.
 
+-- name: chain_goal
+-- The goal $goal_id if it is in scope and started by $as_of: its id and the goal it revises.
+-- One step of the walk along a revision chain (analytics/timeline.py, goal_chain): a lookup by
+-- id, so it reads one goal, not every goal in scope.
+SELECT g.goal_id, g.revised_from_goal_id
+FROM goals g
+JOIN clients c USING (client_id)
+WHERE g.goal_id = $goal_id
+  AND g.start_date <= $as_of
+  AND c.practitioner_id IN (SELECT unnest($scope::VARCHAR[]));
+
+-- name: chain_children
+-- The goals in scope started by $as_of that revise $goal_id: one step of the walk towards the
+-- later goals of a revision chain (analytics/timeline.py, goal_chain).
+SELECT g.goal_id
+FROM goals g
+JOIN clients c USING (client_id)
+WHERE g.revised_from_goal_id = $goal_id
+  AND g.start_date <= $as_of
+  AND c.practitioner_id IN (SELECT unnest($scope::VARCHAR[]))
+ORDER BY g.goal_id;
+
 -- name: goal_chain
--- The goals in the revision chain of $goal_id (its ancestors through revised_from_goal_id, the
--- goal, and its descendants), in scope and started by $as_of: id, position in the chain
--- (0 = the goal asked for; negative = earlier goals), dates, measure, scale, baseline, target.
-WITH RECURSIVE scoped_goals AS (
-    SELECT g.*
-    FROM goals g
-    JOIN clients c USING (client_id)
-    WHERE c.practitioner_id IN (SELECT unnest($scope::VARCHAR[]))
-      AND g.start_date <= $as_of
-),
-ancestors(goal_id, revised_from_goal_id, position) AS (
-    SELECT goal_id, revised_from_goal_id, 0 FROM scoped_goals WHERE goal_id = $goal_id
-    UNION ALL
-    SELECT g.goal_id, g.revised_from_goal_id, a.position - 1
-    FROM scoped_goals g
-    JOIN ancestors a ON g.goal_id = a.revised_from_goal_id
-    WHERE a.position > -50
-),
-descendants(goal_id, position) AS (
-    SELECT goal_id, 0 FROM scoped_goals WHERE goal_id = $goal_id
-    UNION ALL
-    SELECT g.goal_id, d.position + 1
-    FROM scoped_goals g
-    JOIN descendants d ON g.revised_from_goal_id = d.goal_id
-    WHERE d.position < 50
-),
-chain AS (
-    SELECT goal_id, position FROM ancestors
-    UNION
-    SELECT goal_id, position FROM descendants
-)
+-- The goals $goal_ids at chain positions $positions (the walk of chain_goal and
+-- chain_children), in scope: id, position,
+-- dates, measure, scale, baseline, target, in chain order. The ids are bound as a list so the
+-- goals scan reads only their rows.
 SELECT
     g.goal_id,
     ch.position,
@@ -48,8 +43,13 @@ SELECT
     g.target_date,
     g.revised_from_goal_id,
     g.lifecycle_status
-FROM chain ch
-JOIN scoped_goals g USING (goal_id)
+FROM goals g
+JOIN (
+    SELECT unnest($goal_ids::VARCHAR[]) AS goal_id, unnest($positions::INTEGER[]) AS position
+) ch USING (goal_id)
+JOIN clients c USING (client_id)
+WHERE g.goal_id IN (SELECT unnest($goal_ids::VARCHAR[]))
+  AND c.practitioner_id IN (SELECT unnest($scope::VARCHAR[]))
 ORDER BY ch.position, g.start_date, g.goal_id;
 
 -- name: lifecycle_events
@@ -190,9 +190,10 @@ status_then AS (
     ) e USING (goal_id)
 ),
 superseded AS (
+    -- Only the client's GAS goals can matter: looking those up spares a scan of every goal.
     SELECT DISTINCT revised_from_goal_id AS goal_id
     FROM goals
-    WHERE revised_from_goal_id IS NOT NULL AND start_date <= $as_of
+    WHERE revised_from_goal_id IN (SELECT goal_id FROM scoped_goals) AND start_date <= $as_of
 ),
 latest AS (
     SELECT k.goal_id, arg_max(k.value, (k.checkin_date, k.checkin_id)) AS level,
@@ -236,17 +237,46 @@ ORDER BY measure;
 
 -- name: clients_in_scope
 -- Every client in scope: id, pseudonymous display code, intake and discharge dates, and the
--- count of goals started by $as_of (real names are never returned).
+-- count of goals started by $as_of (real names are never returned). The goals are counted from
+-- the stored per-goal summaries for clients whose summary is exact at $as_of (docs/caseload.md,
+-- "Derived data"), else from `goals`.
+WITH scoped AS (
+    SELECT
+        c.client_id,
+        c.display_code,
+        c.practitioner_id,
+        c.intake_date,
+        c.discharge_date,
+        cp.client_id IS NOT NULL AND cp.horizon <= $as_of AS summarised
+    FROM clients c
+    LEFT JOIN (
+        SELECT * FROM client_progress WHERE practitioner_id IN (SELECT unnest($scope::VARCHAR[]))
+    ) cp ON cp.client_id = c.client_id AND cp.practitioner_id = c.practitioner_id
+    WHERE c.practitioner_id IN (SELECT unnest($scope::VARCHAR[]))
+      AND c.intake_date <= $as_of
+),
+started AS (
+    SELECT d.client_id, d.goal_id
+    FROM goal_progress d
+    SEMI JOIN scoped s ON s.client_id = d.client_id AND s.summarised
+    WHERE d.practitioner_id IN (SELECT unnest($scope::VARCHAR[]))
+      AND d.start_date <= $as_of
+    UNION ALL
+    SELECT g.client_id, g.goal_id
+    FROM goals g
+    SEMI JOIN scoped s ON s.client_id = g.client_id AND NOT s.summarised
+    WHERE g.start_date <= $as_of
+),
+counted AS (
+    SELECT client_id, count(goal_id) AS n_goals FROM started GROUP BY client_id
+)
 SELECT
-    c.client_id,
-    c.display_code,
-    c.practitioner_id,
-    c.intake_date,
-    c.discharge_date,
-    count(g.goal_id) AS n_goals
-FROM clients c
-LEFT JOIN goals g ON g.client_id = c.client_id AND g.start_date <= $as_of
-WHERE c.practitioner_id IN (SELECT unnest($scope::VARCHAR[]))
-  AND c.intake_date <= $as_of
-GROUP BY ALL
-ORDER BY c.display_code;
+    s.client_id,
+    s.display_code,
+    s.practitioner_id,
+    s.intake_date,
+    s.discharge_date,
+    coalesce(k.n_goals, 0) AS n_goals
+FROM scoped s
+LEFT JOIN counted k USING (client_id)
+ORDER BY s.display_code;
