@@ -1093,9 +1093,8 @@ def _floor_label(name: str, params: dict[str, Any]) -> str:
 def _page_totals(report: Report) -> None:
     """Per page view, the sum of its analytics calls (what one uncached page run spends in
     analytics); the clinic budget applies to these totals as well as to each call."""
-    off_page = {case.key for case in CASES if not case.on_page}
+    off_page = {case.key for case in _cases() if not case.on_page}
     views: dict[str, list[Row]] = {}
-    inside = {case.key for case in _cases() if not case.on_page}
     for row in report.rows:
         if row.kind == "analytics" and row.key not in off_page:
             views.setdefault(row.page, []).append(row)

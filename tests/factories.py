@@ -26,10 +26,10 @@ import duckdb
 
 from analytics.db import Database
 from analytics.derived import refresh
-
-# The tables the derived data is computed from.
-DERIVED_FROM = frozenset({"sessions", "goals", "goal_events", "goal_checkins"})
 from analytics.derived_progress import refresh_progress
+
+# The tables the audit's derived data is computed from.
+DERIVED_FROM = frozenset({"sessions", "goals", "goal_events", "goal_checkins"})
 
 SCALES = {
     "self-rated-0-10": (0.0, 10.0, True),
