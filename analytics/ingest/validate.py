@@ -1,8 +1,10 @@
 # ruff: noqa: S608 -- identifiers here come only from the allow-list in analytics/ingest/tables.py; values are bound.
 """Set-based validation of the staged rows, in SQL, before anything is written.
 
-`raw_<table>` holds every value as text; `stage_<table>` the same rows typed (and with
-defaults filled in), beside the text of each typed column (`__raw_<column>`). Every rule is
+`raw_<table>` holds every value as text; `stage_<table>` is a view of the same rows typed
+(and with defaults filled in), beside the text of each typed column (`__raw_<column>`). It is
+a view, not a copy: casting a column again where it is read costs less than writing a
+second copy of every staged row. Every rule is
 a SQL expression over one staged row and the rows it refers to: NULL when the row passes,
 else the detail to add to the reason ('' for none). All of a table's rules are evaluated in
 one `SELECT` over its staged rows (one scan, each referenced table joined once), which
@@ -83,14 +85,14 @@ _MEASURES_SQL = ", ".join(f"('{m}', {lo}, {hi}, {str(hib).lower()})" for m, (lo,
 
 
 def create_stage(cur: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    """Typed staging tables and the `cur_<table>` views (staged rows over database rows);
+    """Typed staging views and the `cur_<table>` views (staged rows over database rows);
     returns the number of staged rows per table."""
     staged: dict[str, int] = {}
     for t in TABLES:
         if t.name == "goals":
             # An empty scale is the measure's own; a given one must agree (checked below).
             cur.execute(
-                "CREATE OR REPLACE TEMP TABLE stage_goals AS SELECT __file, __row, __seq, "
+                "CREATE OR REPLACE TEMP VIEW stage_goals AS SELECT __file, __row, __seq, "
                 + _typed(t, {"scale_min": "m.lo", "scale_max": "m.hi", "higher_is_better": "m.hib"})
                 + " "
                 f"FROM raw_goals r LEFT JOIN (VALUES {_MEASURES_SQL}) m(measure_name, lo, hi, hib) "
@@ -98,9 +100,9 @@ def create_stage(cur: duckdb.DuckDBPyConnection) -> dict[str, int]:
             )
         else:
             cur.execute(
-                f"CREATE OR REPLACE TEMP TABLE stage_{t.name} AS SELECT __file, __row, __seq, {_typed(t)} FROM raw_{t.name}"
+                f"CREATE OR REPLACE TEMP VIEW stage_{t.name} AS SELECT __file, __row, __seq, {_typed(t)} FROM raw_{t.name}"
             )
-        staged[t.name] = int(cur.execute(f"SELECT count(*) FROM stage_{t.name}").fetchone()[0])
+        staged[t.name] = int(cur.execute(f"SELECT count(*) FROM raw_{t.name}").fetchone()[0])
         cols = ", ".join(f'"{c.name}"' for c in t.columns)
         if staged[t.name]:
             cur.execute(
