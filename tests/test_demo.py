@@ -480,6 +480,55 @@ def test_the_low_diligence_practitioners_are_measurably_worse(demo: Database) ->
     assert goal_set[late[0]] < 0.75 < 0.85 < goal_set.drop(late).min()
 
 
+# ------------------------------------------------------------------ the schema it leaves
+INDEXES = "SELECT index_name, table_name, sql FROM duckdb_indexes() ORDER BY index_name"
+
+
+def test_the_build_leaves_exactly_the_indexes_the_migrations_create(demo: Database) -> None:
+    # The builder drops the plain indexes of its tables and creates them after loading;
+    # the result must be the schema's own (same names, tables and definitions), and the
+    # indexes must answer like the table scan does.
+    fresh = Database.memory()
+    try:
+        expected = fresh.query_sql(INDEXES)
+    finally:
+        fresh.close()
+    assert len(expected) >= 6  # sessions, goals, check-ins, events, coping logs, clients
+    pd.testing.assert_frame_equal(demo.query_sql(INDEXES), expected)
+    goal = _one(demo, "SELECT goal_id FROM goal_checkins ORDER BY checkin_id LIMIT 1")
+    by_index = demo.scalar("SELECT count(*) FROM goal_checkins WHERE goal_id = $g", {"g": goal})
+    by_scan = demo.scalar("SELECT count(*) FILTER (WHERE goal_id = $g) FROM goal_checkins", {"g": goal})
+    assert by_index == by_scan > 0
+
+
+def test_a_failed_build_empties_the_tables_and_puts_the_indexes_back(monkeypatch) -> None:
+    import pyarrow as pa
+
+    import analytics.demo as demo_module
+
+    real = demo_module.generate_frames
+
+    def broken(*args, **kwargs):
+        # Every log id the same: the insert of coping_logs (the last table) breaks the key.
+        frames = real(*args, **kwargs)
+        logs = frames["coping_logs"]
+        same = pa.array(["log-000001"] * logs.num_rows)
+        frames["coping_logs"] = logs.set_column(0, "log_id", same)
+        return frames
+
+    monkeypatch.setattr(demo_module, "generate_frames", broken)
+    db = Database.memory()
+    try:
+        expected = db.query_sql(INDEXES)
+        with pytest.raises(Exception, match="(?i)constraint|duplicate"):
+            build_demo(db, seed=7, scale="clinic")
+        with db.connection() as cur:
+            assert set(demo_module.table_counts(cur).values()) == {0}
+        pd.testing.assert_frame_equal(db.query_sql(INDEXES), expected)
+    finally:
+        db.close()
+
+
 # ------------------------------------------------------------------ the command line
 def test_the_cli_builds_a_file_and_refuses_to_overwrite_it(tmp_path: Path, capsys) -> None:
     path = tmp_path / "demo.duckdb"
