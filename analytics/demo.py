@@ -3,7 +3,7 @@
 Every table is built as whole columns (one NumPy array per column, ragged groups expanded
 with `np.repeat`), then inserted with one `INSERT INTO t SELECT ... FROM frame` per table;
 the text ids are assembled by DuckDB from integer columns (`analytics/sql/demo.sql`). No
-Python loop runs over rows, so the clinic (120 clients) and the health-system scale
+Python loop runs over rows, so the clinic (150 clients) and the health-system scale
 (50,000 clients, ~5 million check-ins) share one code path. Same seed, same contents:
 all randomness comes from one `numpy.random.default_rng(seed)`, never from DuckDB, and
 no date depends on today. See docs/demo-clinic.md for what the demo contains.
@@ -64,8 +64,8 @@ class ScaleConfig:
 
 
 SCALES: dict[str, ScaleConfig] = {
-    "clinic": ScaleConfig(2, 8, 120, 330, 1.6, 1.0, 0.12, 2.5),
-    "system": ScaleConfig(100, 900, 50_000, 540, 4.05, 1.6, 1.1, 16.4),
+    "clinic": ScaleConfig(2, 8, 150, 330, 2.5, 1.3, 5.5, 2.5),
+    "system": ScaleConfig(100, 900, 50_000, 540, 4.05, 1.6, 1.38, 16.4),
 }
 
 # ---------------------------------------------------------------- fixed catalogues
@@ -725,8 +725,15 @@ def _goals(rng: np.random.Generator, cfg: ScaleConfig, cl: dict, prac: dict, att
     return goals
 
 
-def _values(rng: np.random.Generator, g: dict, gi: np.ndarray, day: np.ndarray) -> np.ndarray:
-    """Check-in values on each goal's own scale: trajectory by scenario, then noise."""
+def _values(
+    rng: np.random.Generator, g: dict, gi: np.ndarray, day: np.ndarray, spell: np.ndarray
+) -> np.ndarray:
+    """Check-in values on each goal's own scale: trajectory by scenario, then noise.
+
+    Rows with the same `spell` share one draw of noise: a client's daily self-ratings in one
+    week of a goal move together (a good or a bad week), as daily ratings do, instead of
+    jumping a point up and down from one day to the next.
+    """
     t = (day - g["start"][gi]) / TARGET_HORIZON
     s = g["scenario"][gi]
     measure = g["measure"][gi]
@@ -780,7 +787,8 @@ def _values(rng: np.random.Generator, g: dict, gi: np.ndarray, day: np.ndarray) 
     recovery = 1 - np.clip((t - tj - 0.4) / 0.6, 0, 0.7)
     value += np.where((s == F_GAIN) & jumped, better * jump, 0)
     value -= np.where((s == G_LOSS) & jumped, better * jump * recovery, 0)
-    noise = _pick(rng, np.array([0.2, 0.6, 0.2]), t.size) - 1
+    spells, which = np.unique(spell, return_inverse=True)
+    noise = (_pick(rng, np.array([0.2, 0.6, 0.2]), spells.size) - 1)[which]
     noise = np.where(measure == GAS, 0, noise)
     # Once a goal is at target, noise only ever reads better, so "achieved" stays true.
     at_target = np.isin(s, (A_GRAD, B_SUST)) & (t >= tr) | (s == C_SLIP) & (t >= tr) & (slip >= 1)
@@ -798,15 +806,18 @@ def _checkins(rng: np.random.Generator, cfg: ScaleConfig, g: dict, att: dict, pr
     # The session that sets a goal rates its baseline, however diligent the practitioner.
     keep |= att["day"][si] == g["start"][gi]
     gi, si = gi[keep], si[keep]
-    # Between sessions, some clients self-report in the app (session_id NULL).
-    weeks = (g["end_day"] - g["start"]) / 7
-    ai, _ = _expand(rng.poisson(cfg.app_checkins_per_week * np.maximum(weeks, 0)))
-    app_day = (
-        g["start"][ai]
-        + 1
-        + np.floor(rng.random(ai.size) * np.maximum(g["end_day"][ai] - g["start"][ai] - 1, 0))
-    )
-    app_day = app_day.astype(np.int64)
+    # Between sessions, clients self-report in the app (session_id NULL), at most once a
+    # goal and day: on each day strictly between a goal's start and its end, with a chance
+    # of app_checkins_per_week / 7. Whether a client uses the app follows their therapist's
+    # practice: one who rarely records check-ins rarely sets clients up with the app either
+    # (the same share as their sessions).
+    uses_app = rng.random(cl["no"].size) < prac["checkin_rate"][cl["practitioner"]]
+    days = np.where(uses_app[g["client"]], np.maximum(g["end_day"] - g["start"] - 1, 0), 0)
+    ai, k = _expand(days)
+    picked = rng.random(ai.size, dtype=np.float32) < cfg.app_checkins_per_week / 7
+    ai = ai[picked]
+    app_day = g["start"][ai] + 1 + k[picked]
+    del k, picked
     gi_all = np.r_[gi, ai]
     day = np.r_[att["day"][si], app_day]
     session = np.r_[att["index"][si], np.full(ai.size, -1)]
@@ -818,7 +829,10 @@ def _checkins(rng: np.random.Generator, cfg: ScaleConfig, g: dict, att: dict, pr
     # Goal, then day, then the session's check-in before an app report of the same day.
     order = np.argsort((gi_all << 21) | (day - day.min() << 1) | (session < 0), kind="stable")
     gi_all, day, session = gi_all[order], day[order], session[order]
-    value = _values(rng, g, gi_all, day)
+    # A session's rating is its own spell; app self-reports share one per goal and week.
+    week = (day - g["start"][gi_all]) // 7
+    spell = np.where(session >= 0, -1 - np.arange(day.size), gi_all * 1024 + week)
+    value = _values(rng, g, gi_all, day, spell)
     reporter = np.where((session >= 0) & (rng.random(day.size) < 0.45), 1, 0)  # 1 practitioner
     # Notes follow the change since the previous check-in of the same goal.
     better = np.where(np.array([m[3] for m in MEASURES])[g["measure"][gi_all]], 1.0, -1.0)
