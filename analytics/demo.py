@@ -12,8 +12,11 @@ no date depends on today. See docs/demo-clinic.md for what the demo contains.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+import queue
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 import duckdb
 import numpy as np
@@ -1035,17 +1038,14 @@ def _coping(rng: np.random.Generator, cfg: ScaleConfig, cl: dict, g: dict) -> di
 
 
 # ---------------------------------------------------------------- building
-def generate_frames(
-    seed: int = 7,
-    scale: str = "clinic",
-    end: dt.date = DEFAULT_END,
-    progress: Progress | None = None,
-) -> dict[str, pa.Table]:
-    """The demo's tables as Arrow tables with the schema's columns; nothing is written."""
+def _stages(seed: int, scale: str, end: dt.date, report: Progress) -> Iterator[dict[str, pa.Table]]:
+    """The demo's tables in three batches, in `DEMO_TABLES` order, each as soon as it is
+    generated: practitioners, clients and sessions; goals, goal events and check-ins; the
+    coping skills and logs. The random draws happen in one fixed order, however the batches
+    are consumed."""
     if scale not in SCALES:
         raise WaymarkError(f"Unknown demo scale {scale!r}; use one of: {', '.join(SCALES)}.")
     cfg = SCALES[scale]
-    report = progress or _quiet
     rng = np.random.default_rng(seed)
     end_day = (end - EPOCH).days
 
@@ -1054,6 +1054,8 @@ def generate_frames(
     cl = _clients(rng, cfg, prac, end_day)
     report(0.06, "Sessions…")
     ses = _sessions(rng, cl, prac, end_day)
+    ids = _make_ids(prac, cl, ses)
+    yield _people_frames(ids, prac, cl, ses)
     att_idx = np.flatnonzero(ses["attended"])
     att_client = ses["client"][att_idx]
     count = np.bincount(att_client, minlength=cl["no"].size)
@@ -1073,9 +1075,25 @@ def generate_frames(
     ck = _checkins(rng, cfg, g, att, prac, cl)
     report(0.25, "Goal events…")
     ev = _events(rng, g, ck, cl)
+    goal_ids = _ids("g-", (g["client"] + 1, ids.client_width), (g["ordinal"], 1))
+    yield _goal_frames(ids, goal_ids, g, ck, ev)
+    del ck, ev
     report(0.3, "Coping-skill logs…")
     logs = _coping(rng, cfg, cl, g)
-    return _frames(prac, cl, ses, g, ck, ev, logs)
+    yield _coping_frames(ids, goal_ids, logs)
+
+
+def generate_frames(
+    seed: int = 7,
+    scale: str = "clinic",
+    end: dt.date = DEFAULT_END,
+    progress: Progress | None = None,
+) -> dict[str, pa.Table]:
+    """The demo's tables as Arrow tables with the schema's columns; nothing is written."""
+    frames: dict[str, pa.Table] = {}
+    for batch in _stages(seed, scale, end, progress or _quiet):
+        frames.update(batch)
+    return {table: frames[table] for table in DEMO_TABLES}
 
 
 def _quiet(fraction: float, message: str) -> None:
@@ -1097,7 +1115,8 @@ def build_demo(
     which empties them first.
     """
     report = progress or _quiet
-    frames = generate_frames(seed, scale, end, report)
+    if scale not in SCALES:
+        raise WaymarkError(f"Unknown demo scale {scale!r}; use one of: {', '.join(SCALES)}.")
     with db.connection() as cur:
         existing = table_counts(cur)
         if any(existing.values()) and not replace:
@@ -1116,13 +1135,20 @@ def build_demo(
         indexes = _secondary_indexes(cur)
         for name, _ in indexes:
             cur.execute(f'DROP INDEX "{name}"')  # names from the catalogue, never from input
+        # The tables are generated in a second thread, a batch at a time, while this one
+        # writes the batches already made: NumPy's work and DuckDB's overlap on two cores.
+        batches = _Generator(seed, scale, end)
         try:
-            for i, table in enumerate(DEMO_TABLES):
-                report(0.35 + 0.6 * i / len(DEMO_TABLES), f"Writing {table}…")
-                cur.register("demo_frame", frames[table])
-                cur.execute(Database.sql_text(f"demo.insert_{table}"))
-                cur.unregister("demo_frame")
+            written = 0
+            for batch in batches.run(report):
+                for table, frame in batch.items():
+                    report(0.35 + 0.6 * written / len(DEMO_TABLES), f"Writing {table}…")
+                    cur.register("demo_frame", frame)
+                    cur.execute(Database.sql_text(f"demo.insert_{table}"))
+                    cur.unregister("demo_frame")
+                    written += 1
         except BaseException:
+            batches.stop()
             _empty(cur)
             raise
         finally:
@@ -1132,6 +1158,52 @@ def build_demo(
         counts = table_counts(cur)
     report(1.0, "Demo clinic ready.")
     return counts
+
+
+class _Generator:
+    """`_stages` run in a background thread; `run` yields its batches in order in the
+    calling thread, and passes the generator's progress on from there (a Streamlit progress
+    bar can only be updated from the script's own thread) until the first batch is written."""
+
+    def __init__(self, seed: int, scale: str, end: dt.date) -> None:
+        self._args = (seed, scale, end)
+        self._items: queue.Queue[tuple[str, Any]] = queue.Queue()
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._produce, name="demo-generator", daemon=True)
+
+    def _produce(self) -> None:
+        def tell(fraction: float, message: str) -> None:
+            self._items.put(("progress", (fraction, message)))
+
+        try:
+            for batch in _stages(*self._args, tell):
+                if self._stopped.is_set():
+                    return
+                self._items.put(("batch", batch))
+        except BaseException as exc:  # handed to the writing thread, which raises it
+            self._items.put(("error", exc))
+        else:
+            self._items.put(("done", None))
+
+    def run(self, report: Progress) -> Iterator[dict[str, pa.Table]]:
+        self._thread.start()
+        writing = False
+        while True:
+            kind, value = self._items.get()
+            if kind == "progress":
+                if not writing:
+                    report(*value)
+            elif kind == "batch":
+                writing = True
+                yield value
+            elif kind == "error":
+                raise value
+            else:
+                return
+
+    def stop(self) -> None:
+        """Let the thread end after the batch it is making (a failed write needs no more)."""
+        self._stopped.set()
 
 
 def table_counts(cur: duckdb.DuckDBPyConnection) -> dict[str, int]:
@@ -1176,14 +1248,28 @@ def _date(days: np.ndarray, missing: np.ndarray | None = None) -> pa.Array:
     return pa.array(np.asarray(days, dtype=np.int32), type=pa.date32(), mask=missing)
 
 
-def _frames(prac: dict, cl: dict, ses: dict, g: dict, ck: dict, ev: dict, logs: dict) -> dict[str, pa.Table]:
+class _Ids(NamedTuple):
+    """The text ids the batches of tables refer to (goal ids are made with the goals)."""
+
+    practitioners: pa.Array
+    clients: pa.Array
+    sessions: pa.Array
+    client_width: int
+
+
+def _make_ids(prac: dict, cl: dict, ses: dict) -> _Ids:
     n_p, n_c = prac["no"].size, cl["no"].size
-    pw, cw = max(2, len(str(n_p))), max(4, len(str(n_c)))
-    prac_ids = _ids("prac-", (prac["no"], pw))
-    client_ids = _ids("cl-", (cl["no"], cw))
-    session_ids = _ids("s-", (ses["client"] + 1, cw), (ses["seq"], 3))
-    goal_ids = _ids("g-", (g["client"] + 1, cw), (g["ordinal"], 1))
-    skill_ids = pa.array([s[0] for s in SKILLS])
+    width = max(4, len(str(n_c)))
+    return _Ids(
+        _ids("prac-", (prac["no"], max(2, len(str(n_p))))),
+        _ids("cl-", (cl["no"], width)),
+        _ids("s-", (ses["client"] + 1, width), (ses["seq"], 3)),
+        width,
+    )
+
+
+def _people_frames(ids: _Ids, prac: dict, cl: dict, ses: dict) -> dict[str, pa.Table]:
+    prac_ids, client_ids, session_ids = ids.practitioners, ids.clients, ids.sessions
     first = np.array(FIRST_NAMES)[prac["first"]]
     last = np.array(LAST_NAMES)[prac["last"]]
     email = np.char.add(
@@ -1226,6 +1312,11 @@ def _frames(prac: dict, cl: dict, ses: dict, g: dict, ck: dict, ev: dict, logs: 
             "attended": ses["attended"],
         }
     )
+    return {"practitioners": practitioners, "clients": clients, "sessions": sessions}
+
+
+def _goal_frames(ids: _Ids, goal_ids: pa.Array, g: dict, ck: dict, ev: dict) -> dict[str, pa.Table]:
+    client_ids, session_ids = ids.clients, ids.sessions
     parent = g["parent"]
     goals = pa.table(
         {
@@ -1274,6 +1365,12 @@ def _frames(prac: dict, cl: dict, ses: dict, g: dict, ck: dict, ev: dict, logs: 
             ),
         }
     )
+    return {"goals": goals, "goal_events": events, "goal_checkins": checkins}
+
+
+def _coping_frames(ids: _Ids, goal_ids: pa.Array, logs: dict) -> dict[str, pa.Table]:
+    client_ids = ids.clients
+    skill_ids = pa.array([s[0] for s in SKILLS])
     skills = pa.table(
         {
             "skill_id": skill_ids,
@@ -1295,13 +1392,4 @@ def _frames(prac: dict, cl: dict, ses: dict, g: dict, ck: dict, ev: dict, logs: 
             "note": _categorical(logs["note"], LOG_NOTES),
         }
     )
-    return {
-        "practitioners": practitioners,
-        "clients": clients,
-        "sessions": sessions,
-        "goals": goals,
-        "goal_events": events,
-        "goal_checkins": checkins,
-        "coping_skills": skills,
-        "coping_logs": coping,
-    }
+    return {"coping_skills": skills, "coping_logs": coping}

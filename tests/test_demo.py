@@ -537,7 +537,7 @@ def test_a_failed_build_empties_the_tables_and_puts_the_indexes_back(monkeypatch
 
     import analytics.demo as demo_module
 
-    real = demo_module.generate_frames
+    real = demo_module._coping_frames
 
     def broken(*args, **kwargs):
         # Every log id the same: the insert of coping_logs (the last table) breaks the key.
@@ -547,7 +547,7 @@ def test_a_failed_build_empties_the_tables_and_puts_the_indexes_back(monkeypatch
         frames["coping_logs"] = logs.set_column(0, "log_id", same)
         return frames
 
-    monkeypatch.setattr(demo_module, "generate_frames", broken)
+    monkeypatch.setattr(demo_module, "_coping_frames", broken)
     db = Database.memory()
     try:
         expected = db.query_sql(INDEXES)
