@@ -3,7 +3,7 @@
 Every table is built as whole columns (one NumPy array per column, ragged groups expanded
 with `np.repeat`), then inserted with one `INSERT INTO t SELECT ... FROM frame` per table;
 the text ids are assembled by DuckDB from integer columns (`analytics/sql/demo.sql`). No
-Python loop runs over rows, so the clinic (120 clients) and the health-system scale
+Python loop runs over rows, so the clinic (150 clients) and the health-system scale
 (50,000 clients, ~5 million check-ins) share one code path. Same seed, same contents:
 all randomness comes from one `numpy.random.default_rng(seed)`, never from DuckDB, and
 no date depends on today. See docs/demo-clinic.md for what the demo contains.
@@ -12,8 +12,11 @@ no date depends on today. See docs/demo-clinic.md for what the demo contains.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+import queue
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 import duckdb
 import numpy as np
@@ -66,8 +69,8 @@ class ScaleConfig:
 
 
 SCALES: dict[str, ScaleConfig] = {
-    "clinic": ScaleConfig(2, 8, 120, 330, 1.6, 1.0, 0.12, 2.5),
-    "system": ScaleConfig(100, 900, 50_000, 540, 4.05, 1.6, 1.1, 16.4),
+    "clinic": ScaleConfig(2, 8, 150, 330, 2.5, 1.3, 5.5, 2.5),
+    "system": ScaleConfig(100, 900, 50_000, 540, 4.05, 1.6, 1.38, 16.4),
 }
 
 # ---------------------------------------------------------------- fixed catalogues
@@ -727,8 +730,15 @@ def _goals(rng: np.random.Generator, cfg: ScaleConfig, cl: dict, prac: dict, att
     return goals
 
 
-def _values(rng: np.random.Generator, g: dict, gi: np.ndarray, day: np.ndarray) -> np.ndarray:
-    """Check-in values on each goal's own scale: trajectory by scenario, then noise."""
+def _values(
+    rng: np.random.Generator, g: dict, gi: np.ndarray, day: np.ndarray, spell: np.ndarray
+) -> np.ndarray:
+    """Check-in values on each goal's own scale: trajectory by scenario, then noise.
+
+    Rows with the same `spell` share one draw of noise: a client's daily self-ratings in one
+    week of a goal move together (a good or a bad week), as daily ratings do, instead of
+    jumping a point up and down from one day to the next.
+    """
     t = (day - g["start"][gi]) / TARGET_HORIZON
     s = g["scenario"][gi]
     measure = g["measure"][gi]
@@ -782,7 +792,8 @@ def _values(rng: np.random.Generator, g: dict, gi: np.ndarray, day: np.ndarray) 
     recovery = 1 - np.clip((t - tj - 0.4) / 0.6, 0, 0.7)
     value += np.where((s == F_GAIN) & jumped, better * jump, 0)
     value -= np.where((s == G_LOSS) & jumped, better * jump * recovery, 0)
-    noise = _pick(rng, np.array([0.2, 0.6, 0.2]), t.size) - 1
+    spells, which = np.unique(spell, return_inverse=True)
+    noise = (_pick(rng, np.array([0.2, 0.6, 0.2]), spells.size) - 1)[which]
     noise = np.where(measure == GAS, 0, noise)
     # Once a goal is at target, noise only ever reads better, so "achieved" stays true.
     at_target = np.isin(s, (A_GRAD, B_SUST)) & (t >= tr) | (s == C_SLIP) & (t >= tr) & (slip >= 1)
@@ -800,15 +811,18 @@ def _checkins(rng: np.random.Generator, cfg: ScaleConfig, g: dict, att: dict, pr
     # The session that sets a goal rates its baseline, however diligent the practitioner.
     keep |= att["day"][si] == g["start"][gi]
     gi, si = gi[keep], si[keep]
-    # Between sessions, some clients self-report in the app (session_id NULL).
-    weeks = (g["end_day"] - g["start"]) / 7
-    ai, _ = _expand(rng.poisson(cfg.app_checkins_per_week * np.maximum(weeks, 0)))
-    app_day = (
-        g["start"][ai]
-        + 1
-        + np.floor(rng.random(ai.size) * np.maximum(g["end_day"][ai] - g["start"][ai] - 1, 0))
-    )
-    app_day = app_day.astype(np.int64)
+    # Between sessions, clients self-report in the app (session_id NULL), at most once a
+    # goal and day: on each day strictly between a goal's start and its end, with a chance
+    # of app_checkins_per_week / 7. Whether a client uses the app follows their therapist's
+    # practice: one who rarely records check-ins rarely sets clients up with the app either
+    # (the same share as their sessions).
+    uses_app = rng.random(cl["no"].size) < prac["checkin_rate"][cl["practitioner"]]
+    days = np.where(uses_app[g["client"]], np.maximum(g["end_day"] - g["start"] - 1, 0), 0)
+    ai, k = _expand(days)
+    picked = rng.random(ai.size, dtype=np.float32) < cfg.app_checkins_per_week / 7
+    ai = ai[picked]
+    app_day = g["start"][ai] + 1 + k[picked]
+    del k, picked
     gi_all = np.r_[gi, ai]
     day = np.r_[att["day"][si], app_day]
     session = np.r_[att["index"][si], np.full(ai.size, -1)]
@@ -820,7 +834,10 @@ def _checkins(rng: np.random.Generator, cfg: ScaleConfig, g: dict, att: dict, pr
     # Goal, then day, then the session's check-in before an app report of the same day.
     order = np.argsort((gi_all << 21) | (day - day.min() << 1) | (session < 0), kind="stable")
     gi_all, day, session = gi_all[order], day[order], session[order]
-    value = _values(rng, g, gi_all, day)
+    # A session's rating is its own spell; app self-reports share one per goal and week.
+    week = (day - g["start"][gi_all]) // 7
+    spell = np.where(session >= 0, -1 - np.arange(day.size), gi_all * 1024 + week)
+    value = _values(rng, g, gi_all, day, spell)
     reporter = np.where((session >= 0) & (rng.random(day.size) < 0.45), 1, 0)  # 1 practitioner
     # Notes follow the change since the previous check-in of the same goal.
     better = np.where(np.array([m[3] for m in MEASURES])[g["measure"][gi_all]], 1.0, -1.0)
@@ -1023,17 +1040,14 @@ def _coping(rng: np.random.Generator, cfg: ScaleConfig, cl: dict, g: dict) -> di
 
 
 # ---------------------------------------------------------------- building
-def generate_frames(
-    seed: int = 7,
-    scale: str = "clinic",
-    end: dt.date = DEFAULT_END,
-    progress: Progress | None = None,
-) -> dict[str, pa.Table]:
-    """The demo's tables as Arrow tables with the schema's columns; nothing is written."""
+def _stages(seed: int, scale: str, end: dt.date, report: Progress) -> Iterator[dict[str, pa.Table]]:
+    """The demo's tables in three batches, in `DEMO_TABLES` order, each as soon as it is
+    generated: practitioners, clients and sessions; goals, goal events and check-ins; the
+    coping skills and logs. The random draws happen in one fixed order, however the batches
+    are consumed."""
     if scale not in SCALES:
         raise WaymarkError(f"Unknown demo scale {scale!r}; use one of: {', '.join(SCALES)}.")
     cfg = SCALES[scale]
-    report = progress or _quiet
     rng = np.random.default_rng(seed)
     end_day = (end - EPOCH).days
 
@@ -1042,6 +1056,8 @@ def generate_frames(
     cl = _clients(rng, cfg, prac, end_day)
     report(0.06, "Sessions…")
     ses = _sessions(rng, cl, prac, end_day)
+    ids = _make_ids(prac, cl, ses)
+    yield _people_frames(ids, prac, cl, ses)
     att_idx = np.flatnonzero(ses["attended"])
     att_client = ses["client"][att_idx]
     count = np.bincount(att_client, minlength=cl["no"].size)
@@ -1061,9 +1077,25 @@ def generate_frames(
     ck = _checkins(rng, cfg, g, att, prac, cl)
     report(0.25, "Goal events…")
     ev = _events(rng, g, ck, cl)
+    goal_ids = _ids("g-", (g["client"] + 1, ids.client_width), (g["ordinal"], 1))
+    yield _goal_frames(ids, goal_ids, g, ck, ev)
+    del ck, ev
     report(0.3, "Coping-skill logs…")
     logs = _coping(rng, cfg, cl, g)
-    return _frames(prac, cl, ses, g, ck, ev, logs)
+    yield _coping_frames(ids, goal_ids, logs)
+
+
+def generate_frames(
+    seed: int = 7,
+    scale: str = "clinic",
+    end: dt.date = DEFAULT_END,
+    progress: Progress | None = None,
+) -> dict[str, pa.Table]:
+    """The demo's tables as Arrow tables with the schema's columns; nothing is written."""
+    frames: dict[str, pa.Table] = {}
+    for batch in _stages(seed, scale, end, progress or _quiet):
+        frames.update(batch)
+    return {table: frames[table] for table in DEMO_TABLES}
 
 
 def _quiet(fraction: float, message: str) -> None:
@@ -1085,7 +1117,8 @@ def build_demo(
     which empties them first.
     """
     report = progress or _quiet
-    frames = generate_frames(seed, scale, end, report)
+    if scale not in SCALES:
+        raise WaymarkError(f"Unknown demo scale {scale!r}; use one of: {', '.join(SCALES)}.")
     with db.connection() as cur:
         existing = table_counts(cur)
         if any(existing.values()) and not replace:
@@ -1098,35 +1131,106 @@ def build_demo(
         # millions of rows the single transaction was much slower to commit (60 s against
         # 24 s at system scale, one comparison). A failure empties the tables again.
         _empty(cur)
+        # The secondary indexes are built once over the loaded rows instead of being
+        # maintained row by row through every insert (much cheaper); they are put back
+        # exactly as the schema defines them, also when the build fails.
+        indexes = _secondary_indexes(cur)
+        for name, _ in indexes:
+            cur.execute(f'DROP INDEX "{name}"')  # names from the catalogue, never from input
+        # The tables are generated in a second thread, a batch at a time, while this one
+        # writes the batches already made: NumPy's work and DuckDB's overlap on two cores.
+        batches = _Generator(seed, scale, end)
         try:
-            for i, table in enumerate(DEMO_TABLES):
-                report(0.35 + 0.65 * i / len(DEMO_TABLES), f"Writing {table}…")
-                cur.register("demo_frame", frames[table])
-                cur.execute(Database.sql_text(f"demo.insert_{table}"))
-                cur.unregister("demo_frame")
-            # The derived tables (the audit's, analytics/derived.py, and the stored progress
-            # summaries, analytics/derived_progress.py), from the rows just written.
-            report(0.97, "Deriving the audit's tables and the progress summaries…")
-            cur.execute("BEGIN TRANSACTION")
-            try:
-                refresh_derived(cur)
-                refresh_progress(cur)
-            except BaseException:
-                cur.execute("ROLLBACK")
-                raise
-            cur.execute("COMMIT")
+            written = 0
+            for batch in batches.run(report):
+                for table, frame in batch.items():
+                    report(0.35 + 0.6 * written / len(DEMO_TABLES), f"Writing {table}…")
+                    cur.register("demo_frame", frame)
+                    cur.execute(Database.sql_text(f"demo.insert_{table}"))
+                    cur.unregister("demo_frame")
+                    written += 1
         except BaseException:
+            batches.stop()
             _empty(cur)
             raise
+        finally:
+            report(0.95, "Indexing…")
+            for _, sql in indexes:
+                cur.execute(sql)
+        # The derived tables (the audit's, analytics/derived.py, and the stored progress
+        # summaries, analytics/derived_progress.py), from the rows just written.
+        report(0.97, "Deriving the audit's tables and the progress summaries…")
+        cur.execute("BEGIN TRANSACTION")
+        try:
+            refresh_derived(cur)
+            refresh_progress(cur)
+        except BaseException:
+            cur.execute("ROLLBACK")
+            _empty(cur)
+            raise
+        cur.execute("COMMIT")
         counts = table_counts(cur)
     report(1.0, "Demo clinic ready.")
     return counts
+
+
+class _Generator:
+    """`_stages` run in a background thread; `run` yields its batches in order in the
+    calling thread, and passes the generator's progress on from there (a Streamlit progress
+    bar can only be updated from the script's own thread) until the first batch is written."""
+
+    def __init__(self, seed: int, scale: str, end: dt.date) -> None:
+        self._args = (seed, scale, end)
+        self._items: queue.Queue[tuple[str, Any]] = queue.Queue()
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._produce, name="demo-generator", daemon=True)
+
+    def _produce(self) -> None:
+        def tell(fraction: float, message: str) -> None:
+            self._items.put(("progress", (fraction, message)))
+
+        try:
+            for batch in _stages(*self._args, tell):
+                if self._stopped.is_set():
+                    return
+                self._items.put(("batch", batch))
+        except BaseException as exc:  # handed to the writing thread, which raises it
+            self._items.put(("error", exc))
+        else:
+            self._items.put(("done", None))
+
+    def run(self, report: Progress) -> Iterator[dict[str, pa.Table]]:
+        self._thread.start()
+        writing = False
+        while True:
+            kind, value = self._items.get()
+            if kind == "progress":
+                if not writing:
+                    report(*value)
+            elif kind == "batch":
+                writing = True
+                yield value
+            elif kind == "error":
+                raise value
+            else:
+                return
+
+    def stop(self) -> None:
+        """Let the thread end after the batch it is making (a failed write needs no more)."""
+        self._stopped.set()
 
 
 def table_counts(cur: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """Rows in each table the demo fills, keyed by table name."""
     row = cur.execute(Database.sql_text("demo.table_counts")).fetchone()
     return {table: int(n) for table, n in zip(DEMO_TABLES, row, strict=True)}
+
+
+def _secondary_indexes(cur: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+    """(name, CREATE INDEX statement) of the non-unique indexes on the demo's tables, as the
+    catalogue records them (primary keys and UNIQUE constraints stay where they are)."""
+    rows = cur.execute(Database.sql_text("demo.secondary_indexes"), {"tables": list(DEMO_TABLES)}).fetchall()
+    return [(str(name), str(sql)) for name, sql in rows]
 
 
 def _empty(cur: duckdb.DuckDBPyConnection) -> None:
@@ -1158,14 +1262,28 @@ def _date(days: np.ndarray, missing: np.ndarray | None = None) -> pa.Array:
     return pa.array(np.asarray(days, dtype=np.int32), type=pa.date32(), mask=missing)
 
 
-def _frames(prac: dict, cl: dict, ses: dict, g: dict, ck: dict, ev: dict, logs: dict) -> dict[str, pa.Table]:
+class _Ids(NamedTuple):
+    """The text ids the batches of tables refer to (goal ids are made with the goals)."""
+
+    practitioners: pa.Array
+    clients: pa.Array
+    sessions: pa.Array
+    client_width: int
+
+
+def _make_ids(prac: dict, cl: dict, ses: dict) -> _Ids:
     n_p, n_c = prac["no"].size, cl["no"].size
-    pw, cw = max(2, len(str(n_p))), max(4, len(str(n_c)))
-    prac_ids = _ids("prac-", (prac["no"], pw))
-    client_ids = _ids("cl-", (cl["no"], cw))
-    session_ids = _ids("s-", (ses["client"] + 1, cw), (ses["seq"], 3))
-    goal_ids = _ids("g-", (g["client"] + 1, cw), (g["ordinal"], 1))
-    skill_ids = pa.array([s[0] for s in SKILLS])
+    width = max(4, len(str(n_c)))
+    return _Ids(
+        _ids("prac-", (prac["no"], max(2, len(str(n_p))))),
+        _ids("cl-", (cl["no"], width)),
+        _ids("s-", (ses["client"] + 1, width), (ses["seq"], 3)),
+        width,
+    )
+
+
+def _people_frames(ids: _Ids, prac: dict, cl: dict, ses: dict) -> dict[str, pa.Table]:
+    prac_ids, client_ids, session_ids = ids.practitioners, ids.clients, ids.sessions
     first = np.array(FIRST_NAMES)[prac["first"]]
     last = np.array(LAST_NAMES)[prac["last"]]
     email = np.char.add(
@@ -1208,6 +1326,11 @@ def _frames(prac: dict, cl: dict, ses: dict, g: dict, ck: dict, ev: dict, logs: 
             "attended": ses["attended"],
         }
     )
+    return {"practitioners": practitioners, "clients": clients, "sessions": sessions}
+
+
+def _goal_frames(ids: _Ids, goal_ids: pa.Array, g: dict, ck: dict, ev: dict) -> dict[str, pa.Table]:
+    client_ids, session_ids = ids.clients, ids.sessions
     parent = g["parent"]
     goals = pa.table(
         {
@@ -1256,6 +1379,12 @@ def _frames(prac: dict, cl: dict, ses: dict, g: dict, ck: dict, ev: dict, logs: 
             ),
         }
     )
+    return {"goals": goals, "goal_events": events, "goal_checkins": checkins}
+
+
+def _coping_frames(ids: _Ids, goal_ids: pa.Array, logs: dict) -> dict[str, pa.Table]:
+    client_ids = ids.clients
+    skill_ids = pa.array([s[0] for s in SKILLS])
     skills = pa.table(
         {
             "skill_id": skill_ids,
@@ -1277,13 +1406,4 @@ def _frames(prac: dict, cl: dict, ses: dict, g: dict, ck: dict, ev: dict, logs: 
             "note": _categorical(logs["note"], LOG_NOTES),
         }
     )
-    return {
-        "practitioners": practitioners,
-        "clients": clients,
-        "sessions": sessions,
-        "goals": goals,
-        "goal_events": events,
-        "goal_checkins": checkins,
-        "coping_skills": skills,
-        "coping_logs": coping,
-    }
+    return {"coping_skills": skills, "coping_logs": coping}

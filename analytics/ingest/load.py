@@ -67,22 +67,37 @@ def _stage_rows(cur: duckdb.DuckDBPyConnection, table: str, rows: list[dict[str,
         cur.unregister("fhir_rows")
 
 
-def _counts(cur: duckdb.DuckDBPyConnection, report: ImportReport) -> None:
-    """Compare every staged row with the stored one: insert, update or unchanged."""
+def _counts(cur: duckdb.DuckDBPyConnection, report: ImportReport, staged: dict[str, int]) -> None:
+    """Compare every staged row with the stored one: insert, update or unchanged.
+
+    Runs after validation passed, so each staged id is present and appears once. Which ids
+    are stored already is found from the stored id column alone; only those rows are then
+    compared column by column (`action_<table>`), so a file of new rows never reads the
+    stored rows' other columns.
+    """
     for t in TABLES:
-        same = " AND ".join(f'd."{c}" IS NOT DISTINCT FROM s."{c}"' for c in t.column_names)
-        cur.execute(
-            f"CREATE OR REPLACE TEMP TABLE action_{t.name} AS SELECT s.{t.key} AS key, "
-            f"CASE WHEN d.{t.key} IS NULL THEN 'insert' WHEN {same} THEN 'same' ELSE 'update' END AS action "
-            f"FROM stage_{t.name} s LEFT JOIN {DB}.{t.name} d ON d.{t.key} = s.{t.key}"
-        )
-        found = dict(cur.execute(f"SELECT action, count(*) FROM action_{t.name} GROUP BY action").fetchall())
-        if found:
-            report.counts[t.name] = {
-                "inserted": int(found.get("insert", 0)),
-                "updated": int(found.get("update", 0)),
-                "unchanged": int(found.get("same", 0)),
-            }
+        rows = staged.get(t.name, 0)
+        if not rows:
+            continue
+        stored = cur.execute(
+            f"SELECT count(*) FROM stage_{t.name} s SEMI JOIN {DB}.{t.name} d ON d.{t.key} = s.{t.key}"
+        ).fetchone()[0]
+        found = {"insert": rows - stored}
+        if stored:
+            same = " AND ".join(f'd."{c}" IS NOT DISTINCT FROM s."{c}"' for c in t.column_names)
+            cur.execute(
+                f"CREATE OR REPLACE TEMP TABLE action_{t.name} AS SELECT s.{t.key} AS key, "
+                f"CASE WHEN {same} THEN 'same' ELSE 'update' END AS action "
+                f"FROM stage_{t.name} s JOIN {DB}.{t.name} d ON d.{t.key} = s.{t.key}"
+            )
+            found.update(
+                cur.execute(f"SELECT action, count(*) FROM action_{t.name} GROUP BY action").fetchall()
+            )
+        report.counts[t.name] = {
+            "inserted": int(found.get("insert", 0)),
+            "updated": int(found.get("update", 0)),
+            "unchanged": int(found.get("same", 0)),
+        }
 
 
 def _write(cur: duckdb.DuckDBPyConnection, report: ImportReport) -> None:
@@ -90,16 +105,17 @@ def _write(cur: duckdb.DuckDBPyConnection, report: ImportReport) -> None:
     for t in TABLES:
         counts = report.counts.get(t.name, {})
         cols = ", ".join(f'"{c}"' for c in t.column_names)
-        picked = (
-            f"SELECT {cols} FROM stage_{t.name} s SEMI JOIN action_{t.name} a "
-            f"ON a.key = s.{t.key} AND a.action = $action"
-        )
+        stored = counts.get("updated", 0) + counts.get("unchanged", 0)
         if counts.get("inserted"):
-            cur.execute(f"INSERT INTO {DB}.{t.name} ({cols}) {picked}", {"action": "insert"})
+            # The staged rows whose id is not stored (all of them when none is).
+            new = f" ANTI JOIN action_{t.name} a ON a.key = s.{t.key}" if stored else ""
+            cur.execute(f"INSERT INTO {DB}.{t.name} ({cols}) SELECT {cols} FROM stage_{t.name} s{new}")
         if counts.get("updated"):
             sets = ", ".join(f'"{c}" = excluded."{c}"' for c in t.column_names if c != t.key)
             cur.execute(
-                f"INSERT INTO {DB}.{t.name} ({cols}) {picked} ON CONFLICT ({t.key}) DO UPDATE SET {sets}",
+                f"INSERT INTO {DB}.{t.name} ({cols}) SELECT {cols} FROM stage_{t.name} s "
+                f"SEMI JOIN action_{t.name} a ON a.key = s.{t.key} AND a.action = $action "
+                f"ON CONFLICT ({t.key}) DO UPDATE SET {sets}",
                 {"action": "update"},
             )
 
@@ -189,13 +205,13 @@ def import_files(
                 report.rows_read += len(rows)
                 _stage_rows(cur, table, rows)
         tell(0.7, "Checking every row")
-        create_stage(cur)
-        validate(cur, report)
+        staged = create_stage(cur)
+        validate(cur, report, staged)
         if not report.ok:
             report.seconds = time.perf_counter() - started
             tell(1.0, "Rejected")
             return report
-        _counts(cur, report)
+        _counts(cur, report, staged)
         changes = sum(c["inserted"] + c["updated"] for c in report.counts.values())
         if write and changes:
             tell(0.85, "Writing")

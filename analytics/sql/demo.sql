@@ -75,6 +75,20 @@ SELECT
     (SELECT count(*) FROM coping_skills) AS coping_skills,
     (SELECT count(*) FROM coping_logs) AS coping_logs;
 
+-- name: secondary_indexes
+-- The plain (non-unique, non-primary) indexes on $tables in the attached database, with the
+-- statement that creates each, in the order they were created: the demo drops them before
+-- loading and creates them again afterwards.
+SELECT index_name, sql
+FROM duckdb_indexes()
+WHERE database_name = current_database()
+  AND schema_name = 'main'
+  AND table_name IN (SELECT unnest($tables::VARCHAR[]))
+  AND NOT is_unique
+  AND NOT is_primary
+  AND sql IS NOT NULL
+ORDER BY index_oid;
+
 -- name: delete_demo_data
 -- Deletes every row of the tables the demo fills and of the data derived from them (app
 -- users, access log and settings stay).

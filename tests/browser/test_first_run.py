@@ -32,7 +32,7 @@ def test_first_run_builds_the_demo_clinic_and_opens_on_the_sign_in_page(page, tm
     assert built.exists()
     assert not (checkout / "data" / "waymark.duckdb.building").exists()
     db = Database(built)
-    # The demo clinic: about 120 clients, and one sign-in account per role.
-    assert 100 <= db.scalar("SELECT count(*) FROM clients") <= 140
+    # The demo clinic: about 150 clients, and one sign-in account per role.
+    assert 130 <= db.scalar("SELECT count(*) FROM clients") <= 170
     assert set(db.query_sql("SELECT role FROM app_users")["role"]) == {"therapist", "supervisor", "admin"}
     db.close()

@@ -20,7 +20,7 @@ def test_admin_sees_clinic_counts_and_the_monthly_chart(page, app_url) -> None:
     page.locator('[data-testid="stVegaLiteChart"]').first.wait_for()
     metrics = page.locator('[data-testid="stMetric"]').all_inner_texts()
     assert any(text.startswith("Active clients") for text in metrics)
-    # The demo clinic has about 120 clients over 9+ months; some are still in care.
+    # The demo clinic has about 150 clients over 9+ months; some are still in care.
     active = next(t for t in metrics if t.startswith("Active clients")).splitlines()[-1]
     assert int(active) > 20
     page.wait_for_function(
