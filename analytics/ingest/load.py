@@ -76,6 +76,10 @@ def _counts(cur: duckdb.DuckDBPyConnection, report: ImportReport, staged: dict[s
     stored rows' other columns.
     """
     for t in TABLES:
+        # Every table gets its comparison table, empty when nothing staged is stored yet, so
+        # that what reads it (the write, the derived-data refresh) never sees a previous
+        # import's rows: a staged row without an entry here is new.
+        cur.execute(f"CREATE OR REPLACE TEMP TABLE action_{t.name} (key VARCHAR, action VARCHAR)")
         rows = staged.get(t.name, 0)
         if not rows:
             continue
@@ -123,28 +127,31 @@ def _write(cur: duckdb.DuckDBPyConnection, report: ImportReport) -> None:
 # The clients whose derived rows (analytics/derived.py) an import can change: the owners of
 # the sessions and goals it inserts or updates, and of the goals of the events and check-ins
 # it inserts or updates, both as the file says and as the database says (a row moved to
-# another client changes both). Rows equal to the stored ones change nothing.
-_CHANGED = "SEMI JOIN action_{t} a ON a.key = {k} AND a.action <> 'same'"
+# another client changes both). Rows equal to the stored ones change nothing; a staged row
+# is new or changed unless `action_<table>` marks it the same, a stored row changes when it
+# marks it an update.
+_CHANGED = "ANTI JOIN action_{t} a ON a.key = {k} AND a.action = 'same'"
+_UPDATED = "SEMI JOIN action_{t} a ON a.key = {k} AND a.action = 'update'"
 _TOUCHED = {
     "sessions": "SELECT s.client_id FROM stage_sessions s "
     + _CHANGED.format(t="sessions", k="s.session_id")
     + f" UNION SELECT d.client_id FROM {DB}.sessions d "
-    + _CHANGED.format(t="sessions", k="d.session_id"),
+    + _UPDATED.format(t="sessions", k="d.session_id"),
     "goals": "SELECT s.client_id FROM stage_goals s "
     + _CHANGED.format(t="goals", k="s.goal_id")
     + f" UNION SELECT d.client_id FROM {DB}.goals d "
-    + _CHANGED.format(t="goals", k="d.goal_id"),
+    + _UPDATED.format(t="goals", k="d.goal_id"),
     "goal_events": f"SELECT g.client_id FROM {DB}.goals g WHERE g.goal_id IN ("
     "SELECT s.goal_id FROM stage_goal_events s "
     + _CHANGED.format(t="goal_events", k="s.event_id")
     + f" UNION SELECT d.goal_id FROM {DB}.goal_events d "
-    + _CHANGED.format(t="goal_events", k="d.event_id")
+    + _UPDATED.format(t="goal_events", k="d.event_id")
     + ")",
     "goal_checkins": f"SELECT g.client_id FROM {DB}.goals g WHERE g.goal_id IN ("
     "SELECT s.goal_id FROM stage_goal_checkins s "
     + _CHANGED.format(t="goal_checkins", k="s.checkin_id")
     + f" UNION SELECT d.goal_id FROM {DB}.goal_checkins d "
-    + _CHANGED.format(t="goal_checkins", k="d.checkin_id")
+    + _UPDATED.format(t="goal_checkins", k="d.checkin_id")
     + ")",
 }
 

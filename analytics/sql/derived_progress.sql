@@ -106,36 +106,37 @@ ORDER BY w.practitioner_id, w.client_id;
 
 -- name: touched_clients
 -- The clients whose stored summaries an import changes, read from its staging (`stage_*`) and
--- comparison (`action_*`) tables before the write: the clients of every client, session and
+-- comparison (`action_*`: stored ids, 'same' or 'update'; a staged id not there is new) tables
+-- before the write: the clients of every client, session and
 -- goal row to insert or update, before and after; of the goals of every goal event and check-in
 -- to insert or update, before and after; and of the goals that a changed goal revises.
 WITH changed_clients AS (
     SELECT s.client_id FROM stage_clients s
-    SEMI JOIN action_clients a ON a.key = s.client_id AND a.action <> 'same'
+    ANTI JOIN action_clients a ON a.key = s.client_id AND a.action = 'same'
 ),
 changed_sessions AS (
     SELECT s.client_id FROM stage_sessions s
-    SEMI JOIN action_sessions a ON a.key = s.session_id AND a.action <> 'same'
+    ANTI JOIN action_sessions a ON a.key = s.session_id AND a.action = 'same'
     UNION ALL
     SELECT d.client_id FROM sessions d
     SEMI JOIN action_sessions a ON a.key = d.session_id AND a.action = 'update'
 ),
 changed_goals AS (
     SELECT s.goal_id, s.client_id, s.revised_from_goal_id FROM stage_goals s
-    SEMI JOIN action_goals a ON a.key = s.goal_id AND a.action <> 'same'
+    ANTI JOIN action_goals a ON a.key = s.goal_id AND a.action = 'same'
     UNION ALL
     SELECT d.goal_id, d.client_id, d.revised_from_goal_id FROM goals d
     SEMI JOIN action_goals a ON a.key = d.goal_id AND a.action = 'update'
 ),
 goal_refs AS (
     SELECT s.goal_id FROM stage_goal_events s
-    SEMI JOIN action_goal_events a ON a.key = s.event_id AND a.action <> 'same'
+    ANTI JOIN action_goal_events a ON a.key = s.event_id AND a.action = 'same'
     UNION ALL
     SELECT d.goal_id FROM goal_events d
     SEMI JOIN action_goal_events a ON a.key = d.event_id AND a.action = 'update'
     UNION ALL
     SELECT s.goal_id FROM stage_goal_checkins s
-    SEMI JOIN action_goal_checkins a ON a.key = s.checkin_id AND a.action <> 'same'
+    ANTI JOIN action_goal_checkins a ON a.key = s.checkin_id AND a.action = 'same'
     UNION ALL
     SELECT d.goal_id FROM goal_checkins d
     SEMI JOIN action_goal_checkins a ON a.key = d.checkin_id AND a.action = 'update'
