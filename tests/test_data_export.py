@@ -135,19 +135,17 @@ def test_the_progress_report_says_what_the_numbers_are(example: Database) -> Non
 
 
 def test_the_progress_report_counts_a_revised_goal_once_and_names_goals_without_check_ins(
-    example: Database,
+    example: Database, tmp_path: Path
 ) -> None:
-    # c-001 has g-001 (3 check-ins) and g-002 (2). Add g-005, a revision of g-001 without
+    # c-001 has g-001 (3 check-ins) and g-002 (2). Import g-005, a revision of g-001 without
     # check-ins of its own, and g-006, a new goal without any.
-    for goal_id, description, revised_from in (
-        ("g-005", "Speak up twice in each team meeting", "g-001"),
-        ("g-006", "Sleep by midnight on weeknights", None),
-    ):
-        example.execute_sql(
-            "INSERT INTO goals VALUES ($g, 'c-001', $d, 'work', DATE '2026-02-20', NULL, 'active', NULL, "
-            "$r, 'self-rated-0-10', 0, 10, true, 2, 7)",
-            {"g": goal_id, "d": description, "r": revised_from},
-        )
+    header = (EXAMPLES / "goals.csv").read_text().splitlines()[0]
+    (tmp_path / "goals.csv").write_text(
+        header
+        + "\ng-005,c-001,Speak up twice in each team meeting,work,2026-02-20,,active,,g-001,self-rated-0-10,0,10,true,2,7"
+        + "\ng-006,c-001,Sleep by midnight on weeknights,health,2026-02-20,,active,,,self-rated-0-10,0,10,true,2,7\n"
+    )
+    assert import_files(example, [tmp_path / "goals.csv"]).ok
     content = progress_report_content(
         example, scope_for(example, "admin", None), "c-001", dt.date(2026, 3, 1)
     )
