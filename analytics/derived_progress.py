@@ -51,9 +51,11 @@ def goal_facts_sql() -> str:
     def body(name: str) -> str:
         return Database.sql_text(name).rstrip().rstrip(";")
 
+    from analytics.progress import relation_text as relation
+
     return (
-        f"WITH points AS (\n{body('progress.checkin_points')}\n),\n"
-        f"lifecycle AS (\n{body('progress.goal_lifecycle_as_of')}\n)\n"
+        f"WITH points AS (\n{relation('progress.checkin_points')}\n),\n"
+        f"lifecycle AS (\n{relation('progress.goal_lifecycle_as_of')}\n)\n"
         f"{body('progress.status_relations')}\n"
         f"{body('caseload.goal_extras')}\n"
         f"{body('caseload.goal_facts')}\n"

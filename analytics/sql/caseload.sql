@@ -17,15 +17,13 @@
 -- its last check-in (a check-in on the day of a session counts as a check-in at that session),
 -- and whether a goal started by $as_of revises it. Runs after `points`, `lifecycle` and `status`.
 , series AS (
+    -- The rows are narrowed before the ordered aggregate, which then sorts a few per goal.
     SELECT
         p.goal_id,
-        list(p.progress ORDER BY p.seq)
-            FILTER (WHERE p.seq > p.n_checkins - $series_length AND p.progress IS NOT NULL)
-            AS progress_series,
-        list(p.checkin_date ORDER BY p.seq)
-            FILTER (WHERE p.seq > p.n_checkins - $series_length AND p.progress IS NOT NULL)
-            AS series_dates
+        list(p.progress ORDER BY p.seq) AS progress_series,
+        list(p.checkin_date ORDER BY p.seq) AS series_dates
     FROM points p
+    WHERE p.seq > p.n_checkins - $series_length AND p.progress IS NOT NULL
     GROUP BY p.goal_id
 ),
 attended_for_goals AS (
