@@ -198,12 +198,13 @@ def demo_email(demo_db: Path, role: str) -> str:
     return str(accounts.loc[accounts["role"] == role, "email"].iloc[0])
 
 
-def sign_in(page, app_url: str, email: str) -> None:  # noqa: ANN001 - a Playwright Page
-    """Open the app in a new session and sign in with the demo password; return once the
-    signed-in sidebar (account box and page links) is drawn."""
+def sign_in(page, app_url: str, email: str, link: str = "/") -> None:  # noqa: ANN001 - a Playwright Page
+    """Open the app at `link` in a new session and sign in with the demo password; return
+    once the signed-in sidebar (account box and page links) is drawn. A link to a page opens
+    that page after sign-in, as a shared link does."""
     from analytics.auth import DEMO_PASSWORD
 
-    page.goto(f"{app_url}/")
+    page.goto(f"{app_url}{link}")
     page.get_by_text("Sign in to Waymark").wait_for(timeout=60_000)
     wait_for_app(page)
     page.get_by_role("textbox", name="E-mail").fill(email)

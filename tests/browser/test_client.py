@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from analytics.db import Database
 from tests.browser.conftest import CHARTS, screenshot, sign_in, wait_for_app
 
 
@@ -11,6 +14,32 @@ def choose_first(page, label: str) -> None:  # noqa: ANN001
     page.keyboard.press("ArrowDown")
     page.keyboard.press("Enter")
     wait_for_app(page)
+
+
+def busiest_active_goal(demo_db: Path) -> tuple[str, str]:
+    """(client id, goal id) of the active goal with the most check-ins of a client in care:
+    the densest path a clinician opens, where crowded labels would show first."""
+    row = Database(demo_db).query_sql(
+        "SELECT g.client_id, g.goal_id FROM goals g JOIN clients c USING (client_id) "
+        "JOIN goal_checkins k USING (goal_id) WHERE g.lifecycle_status = 'active' "
+        "AND c.discharge_date IS NULL GROUP BY ALL ORDER BY count(*) DESC, g.goal_id LIMIT 1"
+    )
+    return str(row.iloc[0, 0]), str(row.iloc[0, 1])
+
+
+def test_a_clinician_opens_a_clients_busiest_goal_from_a_link_and_sees_its_timeline(
+    page, app_url, demo_db: Path
+) -> None:
+    client_id, goal_id = busiest_active_goal(demo_db)
+    sign_in(page, app_url, "admin@waymark.example", f"/client?client={client_id}&goal={goal_id}")
+    page.get_by_text("Black line: the actual check-ins in time order").wait_for()
+    page.wait_for_function(f"() => document.querySelectorAll('{CHARTS}').length >= 2")
+    page.wait_for_function(
+        f"() => document.querySelectorAll('{CHARTS} svg path, {CHARTS} canvas').length > 0"
+    )
+    page.set_viewport_size({"width": 1400, "height": 2200})
+    shot = screenshot(page, "client-timeline-busiest-goal")
+    assert shot.stat().st_size > 10_000
 
 
 def test_a_clinician_opens_a_clients_goal_and_sees_its_timeline(page, app_url) -> None:
