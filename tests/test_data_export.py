@@ -21,6 +21,7 @@ from analytics.data_export import (
     view_names,
 )
 from analytics.db import Database
+from analytics.derived_progress import refresh_progress
 from analytics.errors import AccessDenied
 from analytics.ingest import import_files
 from analytics.progress_report import progress_report_content, render_progress_report
@@ -139,15 +140,19 @@ def test_the_progress_report_counts_a_revised_goal_once_and_names_goals_without_
 ) -> None:
     # c-001 has g-001 (3 check-ins) and g-002 (2). Add g-005, a revision of g-001 without
     # check-ins of its own, and g-006, a new goal without any.
-    for goal_id, description, revised_from in (
-        ("g-005", "Speak up twice in each team meeting", "g-001"),
-        ("g-006", "Sleep by midnight on weeknights", None),
-    ):
-        example.execute_sql(
-            "INSERT INTO goals VALUES ($g, 'c-001', $d, 'work', DATE '2026-02-20', NULL, 'active', NULL, "
-            "$r, 'self-rated-0-10', 0, 10, true, 2, 7)",
-            {"g": goal_id, "d": description, "r": revised_from},
-        )
+    with example.transaction() as cur:
+        for goal_id, description, revised_from in (
+            ("g-005", "Speak up twice in each team meeting", "g-001"),
+            ("g-006", "Sleep by midnight on weeknights", None),
+        ):
+            cur.execute(
+                "INSERT INTO goals VALUES ($g, 'c-001', $d, 'work', DATE '2026-02-20', NULL, 'active', NULL, "
+                "$r, 'self-rated-0-10', 0, 10, true, 2, 7)",
+                {"g": goal_id, "d": description, "r": revised_from},
+            )
+        # A write by hand refreshes the client's stored progress summaries in the same
+        # transaction, as every writer does (docs/caseload.md, "Derived data").
+        refresh_progress(cur, ["c-001"])
     content = progress_report_content(
         example, scope_for(example, "admin", None), "c-001", dt.date(2026, 3, 1)
     )
