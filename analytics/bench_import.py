@@ -95,7 +95,8 @@ def run(report: Report, path: Path, rows_wanted: int, echo: Callable[[str], None
             budget=f">= {IMPORT_BUDGET_ROWS_PER_S:,.0f} rows/s",
             status="pass" if rate >= IMPORT_BUDGET_ROWS_PER_S else "over",
             agree=after == written,
-            note=f"{written:,} rows, {size_mb:.0f} MB, {after:,} in the table afterwards",
+            note=f"{written:,} rows, {size_mb:.0f} MB, {after:,} in the table afterwards; seconds by step: "
+            + ", ".join(f"{step} {seconds:.2f}" for step, seconds in result.phases.items()),
         )
     )
     echo(f"  import: {written:,} rows in {full_s:.2f} s = {rate:,.0f} rows/s (check only {check_s:.2f} s)")

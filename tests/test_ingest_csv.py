@@ -49,6 +49,10 @@ def test_the_worked_example_imports_cleanly_with_every_row_counted(db: Database)
         "goal_events": 6, "goal_checkins": 10, "coping_skills": 3, "coping_logs": 4,
     }  # fmt: skip
     assert sum(c["inserted"] for c in report.counts.values()) == 41
+    # Every step of a written import is timed, in the order it ran (the benchmark prints them).
+    assert list(report.phases) == ["read", "check", "compare", "write", "derived", "commit"]
+    assert all(seconds >= 0 for seconds in report.phases.values())
+    assert sum(report.phases.values()) <= report.seconds + 0.01
     # Empty scale cells take the measure's scale: g-002 is GAS (-2..2), g-004 PHQ-9 (0..27, lower better).
     row = db.query_sql("SELECT scale_min, scale_max, higher_is_better FROM goals WHERE goal_id = 'g-004'")
     assert row.iloc[0].tolist() == [0.0, 27.0, False]

@@ -211,14 +211,18 @@ def import_files(
             for table, rows in mapped.items():
                 report.rows_read += len(rows)
                 _stage_rows(cur, table, rows)
+        lap = _Lap(report)
+        lap("read")
         tell(0.7, "Checking every row")
         staged = create_stage(cur)
         validate(cur, report, staged)
+        lap("check")
         if not report.ok:
             report.seconds = time.perf_counter() - started
             tell(1.0, "Rejected")
             return report
         _counts(cur, report, staged)
+        lap("compare")
         changes = sum(c["inserted"] + c["updated"] for c in report.counts.values())
         if write and changes:
             tell(0.85, "Writing")
@@ -229,10 +233,13 @@ def import_files(
                 # changes both clients (analytics/derived.py, analytics/derived_progress.py).
                 touched = _touched_clients(cur, report) | set(touched_clients(cur))
                 _write(cur, report)
+                lap("write")
                 touched |= _touched_clients(cur, report)
                 refresh_derived(cur, touched)
                 refresh_progress(cur, sorted(touched))
+                lap("derived")
                 cur.execute("COMMIT")
+                lap("commit")
             except duckdb.Error as exc:
                 cur.execute("ROLLBACK")
                 raise _translate(exc, db.path) from None
@@ -243,6 +250,18 @@ def import_files(
     report.seconds = time.perf_counter() - started
     tell(1.0, "Done")
     return report
+
+
+class _Lap:
+    """Records the seconds since the last lap under a step's name in `report.phases`."""
+
+    def __init__(self, report: ImportReport) -> None:
+        self._report, self._last = report, time.perf_counter()
+
+    def __call__(self, step: str) -> None:
+        now = time.perf_counter()
+        self._report.phases[step] = round(now - self._last, 3)
+        self._last = now
 
 
 def _exists(cur: duckdb.DuckDBPyConnection, table: str, key: str) -> bool:

@@ -38,6 +38,8 @@ class ImportReport:
     written: bool = False
     rows_read: int = 0
     seconds: float = 0.0
+    # Seconds per step, in order: read, check, compare, write, derived, commit (the steps run).
+    phases: dict[str, float] = field(default_factory=dict)
     _seen: set[Problem] = field(default_factory=set, repr=False)
 
     def add(self, problem: Problem) -> None:
