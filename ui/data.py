@@ -17,13 +17,9 @@ from typing import Any, TypeVar
 
 import streamlit as st
 
-from analytics.db import MEMORY, Database, database_key, database_path
+from analytics.db import APP_LINGER_SECONDS, MEMORY, Database, database_key, database_path
 
 T = TypeVar("T")
-
-# The app keeps the file attached this long after a query, so one page run shares one
-# attachment and DuckDB's cache; a CLI import that waits for the file is let in at once.
-LINGER_SECONDS = 1.0
 
 
 def _secret(name: str) -> str | None:
@@ -47,7 +43,7 @@ def configured_key() -> str | None:
 @st.cache_resource(show_spinner=False)
 def _database(path: str, key_given: bool) -> Database:
     # The key is read again here rather than passed, so it is never part of a cache key.
-    db = Database(path, configured_key() if key_given else None, linger=LINGER_SECONDS)
+    db = Database(path, configured_key() if key_given else None, linger=APP_LINGER_SECONDS)
     db.migrate()
     return db
 
