@@ -30,33 +30,46 @@ import duckdb
 from analytics.db import Database
 
 TABLES: tuple[str, ...] = ("audit_goal_spans", "audit_sessions", "audit_goal_checkins")
-STEPS: tuple[str, ...] = (
-    "delete_spans",
-    "delete_sessions",
-    "delete_checkins",
-    "insert_spans",  # before the sessions, whose facts read the spans
-    "insert_sessions",
-    "insert_checkins",
-)
+# Per table, its statements in derived.sql; in this order, because the session facts read
+# the status spans.
+STEPS: dict[str, tuple[str, str]] = {
+    "audit_goal_spans": ("delete_spans", "insert_spans"),
+    "audit_sessions": ("delete_sessions", "insert_sessions"),
+    "audit_goal_checkins": ("delete_checkins", "insert_checkins"),
+}
 
 
-def refresh(cur: duckdb.DuckDBPyConnection, clients: Iterable[str] | None = None) -> None:
-    """Recompute the derived rows of `clients` (every client when None) on `cur`.
+def refresh(
+    cur: duckdb.DuckDBPyConnection,
+    clients: Iterable[str] | None = None,
+    *,
+    tables: Iterable[str] = TABLES,
+) -> None:
+    """Recompute the derived rows of `clients` (every client when None) on `cur`, in the
+    derived `tables` (all three unless a writer knows that its change reaches fewer: a
+    check-in made on a day without a session changes no session's facts).
 
     Runs inside the caller's transaction when there is one (so a failed write leaves the
     derived rows as they were); otherwise it is its own statement sequence, and the caller
     should wrap it in a transaction.
     """
+    wanted = set(tables)
+    unknown = wanted - set(TABLES)
+    if unknown:
+        raise ValueError(f"Not derived tables: {sorted(unknown)}")
     if clients is None:
         cur.execute(Database.sql_text("derived.clients_all"))
     else:
         ids = sorted({str(c) for c in clients})
-        if not ids:
+        if not ids or not wanted:
             return
         cur.execute(Database.sql_text("derived.clients_given"), {"clients": ids})
     try:
-        for name in STEPS:
-            cur.execute(Database.sql_text(f"derived.{name}"))
+        for table in TABLES:
+            if table in wanted:
+                delete, insert = STEPS[table]
+                cur.execute(Database.sql_text(f"derived.{delete}"))
+                cur.execute(Database.sql_text(f"derived.{insert}"))
     finally:
         cur.execute(Database.sql_text("derived.drop_clients"))
 

@@ -170,10 +170,13 @@ def test_an_import_refreshes_the_derived_rows_of_the_clients_it_touches_and_only
 ) -> None:
     build(Clinic(db))
     before = snapshot(db)
-    # A check-in for C1 at the 16 Feb session (client C), and goal A2 completed on 10 Feb
-    # (client A). Nothing about B, D, E, F or Z.
+    # A check-in for C1 at the 16 Feb session (client C); goal A2 completed on 10 Feb
+    # (client A); and a check-in for F2 by phone on 10 Feb, a day F had no session (client F:
+    # a new check-in day for F2, but no session's facts change). Nothing about B, D, E or Z.
     (tmp_path / "goal_checkins.csv").write_text(
-        "checkin_id,goal_id,session_id,checkin_date,value,reporter,note\nC1-k9,C1,C-s7,2026-02-16,6,client,\n"
+        "checkin_id,goal_id,session_id,checkin_date,value,reporter,note\n"
+        "C1-k9,C1,C-s7,2026-02-16,6,client,\n"
+        "F2-k1,F2,,2026-02-10,4,client,\n"
     )
     (tmp_path / "goal_events.csv").write_text(
         "event_id,goal_id,event_date,lifecycle_status,achievement_status,note\n"
@@ -183,10 +186,18 @@ def test_an_import_refreshes_the_derived_rows_of_the_clients_it_touches_and_only
     assert report.ok and report.written, report.problems
     after = snapshot(db)
 
-    touched = {"A", "C"}
+    touched = {"A", "C", "F"}
     # The other clients' derived rows are exactly as they were.
     for table, frame in rows_of(before, touched, keep=False).items():
         pd.testing.assert_frame_equal(rows_of(after, touched, keep=False)[table], frame)
+    # F's sessions and spans are as they were; its F2 check-in days gained 10 Feb.
+    for table in ("audit_sessions", "audit_goal_spans"):
+        pd.testing.assert_frame_equal(
+            rows_of(after, {"F"}, keep=True)[table], rows_of(before, {"F"}, keep=True)[table]
+        )
+    f2 = after["audit_goal_checkins"].query("goal_id == 'F2'")["checkin_days"].tolist()
+    assert len(f2) == 1 and "2026-02-10" in f2[0]
+    assert before["audit_goal_checkins"].query("goal_id == 'F2'").empty  # never checked in before
     # C's 16 Feb session is now checked in, which ends the February run at one session
     # (2 Feb) and starts none until 23 Feb (a new run of one).
     c = after["audit_sessions"].query("client_id == 'C'").sort_values("session_date")

@@ -124,46 +124,81 @@ def _write(cur: duckdb.DuckDBPyConnection, report: ImportReport) -> None:
             )
 
 
-# The clients whose derived rows (analytics/derived.py) an import can change: the owners of
-# the sessions and goals it inserts or updates, and of the goals of the events and check-ins
+# The clients whose derived rows (analytics/derived.py) an import can change, from the rows
 # it inserts or updates, both as the file says and as the database says (a row moved to
-# another client changes both). Rows equal to the stored ones change nothing; a staged row
-# is new or changed unless `action_<table>` marks it the same, a stored row changes when it
-# marks it an update.
+# another client changes both owners); rows equal to the stored ones change nothing: a
+# staged row is new or changed unless `action_<table>` marks it the same, a stored row
+# changes when it marks it an update.
+# - "all": the owners of changed goals and of the goals of changed events (a goal's status
+#   and existence reach every derived table);
+# - "sessions": the owners of changed sessions, and of the goals of changed check-ins that
+#   are linked to a session or made on a day the client attended one (any other check-in
+#   changes no session's facts);
+# - "checkins": the owners of the goals of changed check-ins (their check-in days).
 _CHANGED = "ANTI JOIN action_{t} a ON a.key = {k} AND a.action = 'same'"
 _UPDATED = "SEMI JOIN action_{t} a ON a.key = {k} AND a.action = 'update'"
-_TOUCHED = {
-    "sessions": "SELECT s.client_id FROM stage_sessions s "
-    + _CHANGED.format(t="sessions", k="s.session_id")
-    + f" UNION SELECT d.client_id FROM {DB}.sessions d "
-    + _UPDATED.format(t="sessions", k="d.session_id"),
-    "goals": "SELECT s.client_id FROM stage_goals s "
-    + _CHANGED.format(t="goals", k="s.goal_id")
-    + f" UNION SELECT d.client_id FROM {DB}.goals d "
-    + _UPDATED.format(t="goals", k="d.goal_id"),
-    "goal_events": f"SELECT g.client_id FROM {DB}.goals g WHERE g.goal_id IN ("
-    "SELECT s.goal_id FROM stage_goal_events s "
-    + _CHANGED.format(t="goal_events", k="s.event_id")
-    + f" UNION SELECT d.goal_id FROM {DB}.goal_events d "
-    + _UPDATED.format(t="goal_events", k="d.event_id")
-    + ")",
-    "goal_checkins": f"SELECT g.client_id FROM {DB}.goals g WHERE g.goal_id IN ("
-    "SELECT s.goal_id FROM stage_goal_checkins s "
-    + _CHANGED.format(t="goal_checkins", k="s.checkin_id")
-    + f" UNION SELECT d.goal_id FROM {DB}.goal_checkins d "
-    + _UPDATED.format(t="goal_checkins", k="d.checkin_id")
-    + ")",
+_AT_A_SESSION = (
+    f"(k.session_id IS NOT NULL OR EXISTS (SELECT 1 FROM {DB}.sessions x WHERE x.client_id = g.client_id "
+    "AND x.session_date = k.checkin_date AND x.attended))"
+)
+_TOUCHED: dict[str, dict[str, str]] = {
+    "goals": {
+        "all": "SELECT s.client_id FROM stage_goals s "
+        + _CHANGED.format(t="goals", k="s.goal_id")
+        + f" UNION SELECT d.client_id FROM {DB}.goals d "
+        + _UPDATED.format(t="goals", k="d.goal_id"),
+    },
+    "goal_events": {
+        "all": f"SELECT g.client_id FROM {DB}.goals g WHERE g.goal_id IN ("
+        "SELECT s.goal_id FROM stage_goal_events s "
+        + _CHANGED.format(t="goal_events", k="s.event_id")
+        + f" UNION SELECT d.goal_id FROM {DB}.goal_events d "
+        + _UPDATED.format(t="goal_events", k="d.event_id")
+        + ")",
+    },
+    "sessions": {
+        "sessions": "SELECT s.client_id FROM stage_sessions s "
+        + _CHANGED.format(t="sessions", k="s.session_id")
+        + f" UNION SELECT d.client_id FROM {DB}.sessions d "
+        + _UPDATED.format(t="sessions", k="d.session_id"),
+    },
+    "goal_checkins": {
+        "sessions": f"SELECT g.client_id FROM stage_goal_checkins k JOIN {DB}.goals g USING (goal_id) "
+        + _CHANGED.format(t="goal_checkins", k="k.checkin_id")
+        + f" WHERE {_AT_A_SESSION}"
+        + f" UNION SELECT g.client_id FROM {DB}.goal_checkins k JOIN {DB}.goals g USING (goal_id) "
+        + _UPDATED.format(t="goal_checkins", k="k.checkin_id")
+        + f" WHERE {_AT_A_SESSION}",
+        "checkins": f"SELECT g.client_id FROM {DB}.goals g WHERE g.goal_id IN ("
+        "SELECT s.goal_id FROM stage_goal_checkins s "
+        + _CHANGED.format(t="goal_checkins", k="s.checkin_id")
+        + f" UNION SELECT d.goal_id FROM {DB}.goal_checkins d "
+        + _UPDATED.format(t="goal_checkins", k="d.checkin_id")
+        + ")",
+    },
 }
 
 
-def _touched_clients(cur: duckdb.DuckDBPyConnection, report: ImportReport) -> set[str]:
-    """Clients whose sessions, goals, goal events or check-ins this import changes."""
-    found: set[str] = set()
-    for table, sql in _TOUCHED.items():
+def _touched_clients(
+    cur: duckdb.DuckDBPyConnection, report: ImportReport, found: dict[str, set[str]]
+) -> None:
+    """Add to `found` ("all", "sessions", "checkins") the clients whose derived rows this
+    import changes, as the database stands now (called before and after the write)."""
+    for table, kinds in _TOUCHED.items():
         counts = report.counts.get(table, {})
         if counts.get("inserted") or counts.get("updated"):
-            found.update(str(row[0]) for row in cur.execute(sql).fetchall() if row[0] is not None)
-    return found
+            for kind, sql in kinds.items():
+                found.setdefault(kind, set()).update(
+                    str(row[0]) for row in cur.execute(sql).fetchall() if row[0] is not None
+                )
+
+
+def _refresh_derived(cur: duckdb.DuckDBPyConnection, found: dict[str, set[str]]) -> None:
+    """Refresh the derived rows of the touched clients, each in the tables its change reaches."""
+    everything = found.get("all", set())
+    refresh_derived(cur, everything)
+    refresh_derived(cur, found.get("sessions", set()) - everything, tables=("audit_sessions",))
+    refresh_derived(cur, found.get("checkins", set()) - everything, tables=("audit_goal_checkins",))
 
 
 def import_files(
@@ -228,15 +263,18 @@ def import_files(
             tell(0.85, "Writing")
             cur.execute("BEGIN TRANSACTION")
             try:
-                # Derived rows of the clients this import changes, in the same transaction:
-                # read before the write and after it, because a row moved to another client
-                # changes both clients (analytics/derived.py, analytics/derived_progress.py).
-                touched = _touched_clients(cur, report) | set(touched_clients(cur))
+                touched: dict[str, set[str]] = {}
+                _touched_clients(cur, report, touched)  # as stored before the write
+                # The stored progress summaries' clients, read before the write (before and
+                # after owners alike, from the staged and stored rows).
+                progress_clients = touched_clients(cur)
                 _write(cur, report)
                 lap("write")
-                touched |= _touched_clients(cur, report)
-                refresh_derived(cur, touched)
-                refresh_progress(cur, sorted(touched))
+                _touched_clients(cur, report, touched)  # and as written
+                # Derived rows of those clients, in the same transaction: the audit's, each in
+                # the tables its change reaches, and the stored progress summaries.
+                _refresh_derived(cur, touched)
+                refresh_progress(cur, progress_clients)
                 lap("derived")
                 cur.execute("COMMIT")
                 lap("commit")
