@@ -246,7 +246,7 @@ def import_files(
             for table, rows in mapped.items():
                 report.rows_read += len(rows)
                 _stage_rows(cur, table, rows)
-        lap = _Lap(report)
+        lap = _Lap(report, started)
         lap("read")
         tell(0.7, "Checking every row")
         staged = create_stage(cur)
@@ -293,8 +293,8 @@ def import_files(
 class _Lap:
     """Records the seconds since the last lap under a step's name in `report.phases`."""
 
-    def __init__(self, report: ImportReport) -> None:
-        self._report, self._last = report, time.perf_counter()
+    def __init__(self, report: ImportReport, started: float) -> None:
+        self._report, self._last = report, started
 
     def __call__(self, step: str) -> None:
         now = time.perf_counter()
