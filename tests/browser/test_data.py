@@ -142,12 +142,12 @@ def test_a_valid_upload_imports_and_the_page_says_how_many_rows_and_logs_the_dow
 
     # A deferred download (built on click) and a plain one both land in the access log.
     page.get_by_role("tab", name="Export").click()
-    with page.expect_download() as got:
+    with page.expect_download(timeout=90_000) as got:
         page.get_by_role("button", name="Download practitioners.csv").click()
     assert got.value.suggested_filename == "waymark-practitioners.csv"
     assert Path(got.value.path()).read_text(encoding="utf-8").startswith("practitioner_id,display_name,role")
     page.get_by_role("tab", name="Templates and formats").click()
-    with page.expect_download() as got:
+    with page.expect_download(timeout=90_000) as got:
         page.get_by_role("button", name="Template: practitioners.csv").click()
     assert got.value.suggested_filename == "practitioners.csv"
     wait_for_app(page)
