@@ -4,14 +4,18 @@ Formats and every check: docs/data-format.md."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pandas as pd
 import streamlit as st
 
 from analytics.data_export import TABLE_NAMES, view_names
+from analytics.db import Database
 from analytics.errors import WaymarkError
 from analytics.ingest import SUPPORTED, ImportReport
 from analytics.ingest.tables import BY_NAME
 from analytics.ingest.uploads import (
+    Upload,
     columns_frame,
     import_summary,
     import_uploads,
@@ -151,6 +155,27 @@ def show_check(report: ImportReport) -> None:
         st.caption(note)
 
 
+def _import_with_progress(
+    text: str, db: Database, uploads: Sequence[Upload], write: bool, fallback: str | None
+) -> ImportReport | None:
+    """Run the importer (a check, or the write) under a progress bar; None after an error,
+    which is shown."""
+    bar = st.progress(0.0, text=text)
+    try:
+        return import_uploads(
+            db,
+            uploads,
+            write=write,
+            default_practitioner=fallback,
+            progress=lambda fraction, message: bar.progress(min(fraction, 1.0), text=message),
+        )
+    except WaymarkError as err:
+        st.error(f"**{err.title}.** {err}")
+        return None
+    finally:
+        bar.empty()
+
+
 def import_section() -> None:
     st.session_state.setdefault(_ROUND, 0)
     files = st.file_uploader(
@@ -195,20 +220,9 @@ def import_section() -> None:
     fingerprint = (tuple((f.file_id, f.name, f.size) for f in files), fallback)
     check = st.session_state.get(_CHECK)
     if check is None or check[0] != fingerprint:
-        bar = st.progress(0.0, text="Checking the files…")
-        try:
-            report = import_uploads(
-                db,
-                uploads,
-                write=False,
-                default_practitioner=fallback,
-                progress=lambda fraction, message: bar.progress(min(fraction, 1.0), text=message),
-            )
-        except WaymarkError as err:
-            bar.empty()
-            st.error(f"**{err.title}.** {err}")
+        report = _import_with_progress("Checking the files…", db, uploads, False, fallback)
+        if report is None:
             return
-        bar.empty()
         st.session_state[_CHECK] = check = (fingerprint, report)
     report = check[1]
     show_check(report)
@@ -225,21 +239,10 @@ def import_section() -> None:
         st.caption("Import is offered once every error is fixed and the files pass the check.")
     if not clicked:
         return
-    bar = st.progress(0.0, text="Importing…")
-    try:
-        # Checked again while writing: the database may have changed since the check.
-        result = import_uploads(
-            db,
-            uploads,
-            write=True,
-            default_practitioner=fallback,
-            progress=lambda fraction, message: bar.progress(min(fraction, 1.0), text=message),
-        )
-    except WaymarkError as err:
-        bar.empty()
-        st.error(f"**{err.title}.** {err}")
+    # Checked again while writing: the database may have changed since the check.
+    result = _import_with_progress("Importing…", db, uploads, True, fallback)
+    if result is None:
         return
-    bar.empty()
     if not result.ok:
         st.session_state[_CHECK] = (fingerprint, result)
         st.rerun()
