@@ -25,7 +25,6 @@ from analytics.caseload import (
 from analytics.db import Database
 from analytics.scope import Scope, scope_for
 from analytics.settings import save_settings
-from tests.factories import SummarisedDatabase
 
 AS_OF = dt.date(2026, 3, 2)
 DEFAULT = CaseloadRules()
@@ -33,14 +32,10 @@ DEFAULT = CaseloadRules()
 WEEKLY = [str(dt.date(2026, 1, 5) + dt.timedelta(weeks=i)) for i in range(9)]
 
 
-@pytest.fixture(params=["raw tables", "stored summaries"])
-def db(request) -> Database:
-    """Every test runs twice: with no stored progress summaries (the views read the raw
-    tables), and with them kept as the importer keeps them (analytics/derived_progress.py),
-    read wherever they are exact at the as-of date."""
-    database = (SummarisedDatabase if request.param == "stored summaries" else Database).memory()
-    yield database
-    database.close()
+@pytest.fixture
+def db(raw_or_summarised_db: Database) -> Database:
+    """Every test runs twice: on the raw tables and on the stored progress summaries."""
+    return raw_or_summarised_db
 
 
 def weekly_sessions(clinic, cid: str, dates=WEEKLY) -> None:

@@ -10,21 +10,16 @@ import pytest
 from analytics.db import Database
 from analytics.progress import MEASURE_RULES, checkin_points, goal_status_summary
 from analytics.scope import Scope
-from tests.factories import SummarisedDatabase
 
 P1 = Scope(("p1",))
 LATE = dt.date(2026, 12, 31)
 START = dt.date(2026, 1, 5)
 
 
-@pytest.fixture(params=["raw tables", "stored summaries"])
-def db(request) -> Database:
-    """Every test runs twice: with no stored progress summaries (the views read the raw
-    tables), and with them kept as the importer keeps them (analytics/derived_progress.py),
-    read wherever they are exact at the as-of date."""
-    database = (SummarisedDatabase if request.param == "stored summaries" else Database).memory()
-    yield database
-    database.close()
+@pytest.fixture
+def db(raw_or_summarised_db: Database) -> Database:
+    """Every test runs twice: on the raw tables and on the stored progress summaries."""
+    return raw_or_summarised_db
 
 
 def weekly(clinic, goal: str, values: list[float], first: dt.date = START) -> None:
