@@ -12,11 +12,10 @@ import streamlit as st
 from analytics.charts.timeline import MEASURE_TITLES, goal_small_multiples, goal_timeline_view, time_domain
 from analytics.errors import WaymarkError
 from analytics.timeline import client_view, clients_in_scope, goal_view
-from ui import exports
-from ui.access import deny_client, record_export, record_view
+from ui.access import deny_client, record_view
 from ui.data import get_database, load
 from ui.viewer import require_viewer
-from ui.widgets import as_of_date
+from ui.widgets import as_of_date, progress_report_button
 
 PAGE = "client"
 # Pixels for the plot area of the timeline; fixed because Vega-Lite cannot size the panels of a
@@ -300,17 +299,11 @@ def progress_report_menu(where, client_id: str, code: str, as_of: dt.date, viewe
             f"One page for {code}: each goal's path from baseline to target and the latest "
             f"scores, as of {as_of:%d %B %Y}. It names the client by code only."
         )
-        for fmt, mime in (("pdf", "application/pdf"), ("png", "image/png")):
-            st.download_button(
-                f"Download ({fmt.upper()})",
-                data=exports.progress_report(db, viewer.scope, client_id, as_of, fmt),
-                file_name=f"progress-report-{code}-{as_of.isoformat()}.{fmt}",
-                mime=mime,
-                icon=":material/download:",
-                on_click=record_export,
-                args=(PAGE, client_id, f"progress-report.{fmt}"),
+        for fmt in ("pdf", "png"):
+            progress_report_button(
+                st, PAGE, f"Download ({fmt.upper()})", db, viewer.scope, client_id, code, as_of, fmt,
                 key=f"progress_report_{fmt}",
-            )
+            )  # fmt: skip
 
 
 viewer = require_viewer()

@@ -30,7 +30,7 @@ from ui import exports
 from ui.access import real_names_allowed, record_export, record_import, record_view
 from ui.data import clear_cache, get_database, load
 from ui.viewer import require_viewer
-from ui.widgets import as_of_date
+from ui.widgets import as_of_date, progress_report_button
 
 PAGE = "data"
 _CHECK = "_data_check"  # (fingerprint of the uploads, the report of their check)
@@ -325,17 +325,11 @@ def export_section() -> None:
         args=(PAGE, client_id, "fhir-bundle.json"),
         key="export_bundle",
     )
-    for col, fmt_report, mime in ((cols[1], "pdf", "application/pdf"), (cols[2], "png", "image/png")):
-        col.download_button(
-            f"Progress report ({fmt_report.upper()})",
-            data=exports.progress_report(db, viewer.scope, client_id, as_of, fmt_report),
-            file_name=f"progress-report-{code}-{as_of.isoformat()}.{fmt_report}",
-            mime=mime,
-            icon=":material/download:",
-            on_click=record_export,
-            args=(PAGE, client_id, f"progress-report.{fmt_report}"),
-            key=f"export_report_{fmt_report}",
-        )
+    for col, fmt in ((cols[1], "pdf"), (cols[2], "png")):
+        progress_report_button(
+            col, PAGE, f"Progress report ({fmt.upper()})", db, viewer.scope, client_id, code, as_of, fmt,
+            key=f"export_report_{fmt}",
+        )  # fmt: skip
     st.caption(
         f"The Bundle names {code} by its code, never by a real name, and reads back into Waymark "
         f"unchanged. The report shows each goal's path and the latest scores as of {as_of:%d %B %Y}."

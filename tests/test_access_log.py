@@ -108,12 +108,15 @@ def test_no_waymark_code_updates_or_deletes_access_log_rows() -> None:
 
 
 def test_every_download_button_in_the_pages_records_an_export() -> None:
-    # An export is a view that leaves the building: every st.download_button in a page
-    # must log it (ui.access.record_export as its on_click).
+    # An export is a view that leaves the building: every st.download_button in a page, or
+    # in the ui/ helpers pages draw them with, must log it (ui.access.record_export as its
+    # on_click).
     import ast
 
     missing = []
-    for path in sorted((ROOT / "pages").glob("*.py")):
+    paths = sorted((ROOT / "pages").glob("*.py")) + sorted((ROOT / "ui").glob("*.py"))
+    assert any(p.name == "widgets.py" for p in paths)
+    for path in paths:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "download_button":
                 on_click = next((kw.value for kw in node.keywords if kw.arg == "on_click"), None)

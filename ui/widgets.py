@@ -4,10 +4,15 @@ and survives a reload."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import streamlit as st
 
+from analytics.db import Database
 from analytics.overview import default_as_of
+from analytics.scope import Scope
+from ui import exports
+from ui.access import record_export
 from ui.data import load
 
 
@@ -31,3 +36,32 @@ def as_of_date() -> dt.date:
     elif "as_of" in st.query_params:
         del st.query_params["as_of"]
     return chosen
+
+
+REPORT_MIME = {"pdf": "application/pdf", "png": "image/png"}
+
+
+def progress_report_button(
+    where: Any,
+    page: str,
+    label: str,
+    db: Database,
+    scope: Scope,
+    client_id: str,
+    code: str,
+    as_of: dt.date,
+    fmt: str,
+    key: str,
+) -> None:
+    """A download of the client's one-page progress report (built on click, by code only),
+    recorded in the access log as an export from `page`."""
+    where.download_button(
+        label,
+        data=exports.progress_report(db, scope, client_id, as_of, fmt),
+        file_name=f"progress-report-{code}-{as_of.isoformat()}.{fmt}",
+        mime=REPORT_MIME[fmt],
+        icon=":material/download:",
+        on_click=record_export,
+        args=(page, client_id, f"progress-report.{fmt}"),
+        key=key,
+    )
