@@ -51,10 +51,11 @@ def goal_facts_sql() -> str:
     def body(name: str) -> str:
         return Database.sql_text(name).rstrip().rstrip(";")
 
+    from analytics.progress import points_relations
     from analytics.progress import relation_text as relation
 
     return (
-        f"WITH points AS (\n{relation('progress.checkin_points')}\n),\n"
+        f"WITH {points_relations()},\n"
         f"lifecycle AS (\n{relation('progress.goal_lifecycle_as_of')}\n)\n"
         f"{body('progress.status_relations')}\n"
         f"{body('caseload.goal_extras')}\n"

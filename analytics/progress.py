@@ -97,7 +97,8 @@ def checkin_points(
     """One row per check-in on or before `as_of` of the goals in scope: `value` (goal's own
     scale), `progress` (0 = baseline, 1 = target), `trend_value` (running median of 3, none
     before the third check-in), `sudden_gain`/`sudden_loss` (Tang & DeRubeis 1999) and `phase`."""
-    frame = db.query("progress.checkin_points", _params(scope, as_of, client_id, goal_ids))
+    sql = f"WITH {points_relations()}\nSELECT * FROM points ORDER BY goal_id, seq"
+    frame = db.query_sql(sql, _params(scope, as_of, client_id, goal_ids))
     frame["checkin_date"] = pd.to_datetime(frame["checkin_date"])
     return frame
 
@@ -135,6 +136,14 @@ def relation_text(name: str) -> str:
     return "\n".join(lines)
 
 
+def points_relations(goals: str = "progress.checkin_goals") -> str:
+    """CTEs (without WITH) ending in the relation `points`: the check-in points
+    (`progress.checkin_rule`) of the goals that the named CTE list `goals` selects as
+    `scoped_goals` (by default `progress.checkin_goals`: by scope, client or goal ids). One
+    rule, whichever goals it runs over. All texts are this package's own SQL files."""
+    return f"{_body(goals)},\npoints AS (\n{relation_text('progress.checkin_rule')}\n)"
+
+
 def _summary_sql(stored: bool) -> str:
     # The summary runs over the relation `status_all`: the stored per-goal summaries when they
     # are exact at the as-of date (analytics/derived_progress.py), else `status` computed from
@@ -143,7 +152,7 @@ def _summary_sql(stored: bool) -> str:
     if stored:
         return f"{_body('progress.stored_status')}\n{_body('progress.status_summary')}"
     return (
-        f"WITH points AS (\n{relation_text('progress.checkin_points')}\n),\n"
+        f"WITH {points_relations()},\n"
         f"lifecycle AS (\n{relation_text('progress.goal_lifecycle_as_of')}\n)\n"
         f"{_body('progress.status_relations')}\n"
         f"{_body('progress.raw_status_all')}\n"

@@ -4,7 +4,7 @@
 -- The goals query is a fragment that analytics/caseload.py puts after two relations
 -- from analytics/sql/progress.sql, so that normalised progress and a goal's status as of a
 -- day are defined once, in docs/progress.md:
---   points    = progress.checkin_points      (one row per check-in, `progress` 0..1 = baseline..target)
+--   points    = progress.checkin_rule        (one row per check-in, `progress` 0..1 = baseline..target)
 --   lifecycle = progress.goal_lifecycle_as_of (one row per goal, lifecycle/achievement as of $as_of)
 -- A client is "in care" at $as_of when intake_date <= $as_of and they are not discharged on or
 -- before $as_of; discharged clients never appear. Entered-in-error and rejected goals are not

@@ -2,11 +2,14 @@
 -- achievement status. The rule is written down in docs/progress.md; the per-measure
 -- thresholds come from analytics/progress.py (MEASURE_RULES) as bound lists.
 
--- name: checkin_points
--- One row per check-in on or before $as_of of every goal in scope (optionally only the goals in
--- $goal_ids, of $client_id, or of the clients in $client_ids): value, normalised progress (0 = baseline, 1 = target), change
--- towards the target, rolling-median trend, sudden gain/loss flags and the phase it ends.
-WITH measures AS (
+-- name: checkin_goals
+-- The relations `measures` (the per-measure thresholds) and `scoped_goals` (every goal in scope
+-- started by $as_of, optionally only the goals in $goal_ids, of $client_id, or of the clients
+-- in $client_ids, with its target, direction and thresholds): the goals whose check-ins
+-- `checkin_rule` turns into points. A list of CTEs without WITH; analytics/progress.py
+-- (`points_relations`) puts it in front of the rule. The timeline selects a revision chain's
+-- goals instead (timeline.chain_checkin_goals).
+measures AS (
     SELECT
         unnest($measure_names::VARCHAR[]) AS measure,
         unnest($reliable_change::DOUBLE[]) AS reliable_change,
@@ -33,8 +36,14 @@ scoped_goals AS (
       AND ($goal_ids::VARCHAR[] IS NULL OR g.goal_id IN (SELECT unnest($goal_ids::VARCHAR[])))
       AND ($client_ids::VARCHAR[] IS NULL OR g.client_id IN (SELECT unnest($client_ids::VARCHAR[])))
       AND g.start_date <= $as_of
-),
-ordered AS (
+)
+
+-- name: checkin_rule
+-- One row per check-in on or before $as_of of the goals of the relation `scoped_goals`
+-- (checkin_goals, or a timeline's chain): value, normalised progress (0 = baseline,
+-- 1 = target), change towards the target, rolling-median trend, sudden gain/loss flags and the
+-- phase it ends. The rule is written once, here; docs/progress.md states it.
+WITH ordered AS (
     SELECT
         k.goal_id,
         k.checkin_id,
@@ -206,7 +215,7 @@ ORDER BY g.client_id, g.start_date, g.goal_id;
 -- The relation `status`: one row per goal in scope as of $as_of, with its check-in count, first
 -- and last check-in, progress, trend change, sudden change at the latest check-in, the date of
 -- the status-setting event and the derived FHIR achievement status.
--- Runs over the relations `points` (checkin_points) and `lifecycle` (goal_lifecycle_as_of),
+-- Runs over the relations `points` (checkin_rule over checkin_goals) and `lifecycle` (goal_lifecycle_as_of),
 -- which analytics/progress.py puts in front of it as CTEs so that the rule exists once; the
 -- per-goal summary stored by analytics/derived_progress.py is this relation as of the last day.
 , latest AS (
