@@ -62,7 +62,8 @@ MEASURE_RULES: dict[str, MeasureRule] = {
 }
 
 
-def _measure_params() -> dict[str, list]:
+def measure_params() -> dict[str, list]:
+    """The per-measure thresholds of MEASURE_RULES as the bound lists the check-in rule reads."""
     names = list(MEASURE_RULES)
     return {
         "measure_names": names,
@@ -79,7 +80,7 @@ def _params(
 ) -> dict:
     return {
         **scope.params(),
-        **_measure_params(),
+        **measure_params(),
         "as_of": as_of,
         "client_id": client_id,
         "goal_ids": goal_ids,
@@ -136,12 +137,16 @@ def relation_text(name: str) -> str:
     return "\n".join(lines)
 
 
-def points_relations(goals: str = "progress.checkin_goals") -> str:
+def points_relations(candidates: str = "progress.checkin_candidates") -> str:
     """CTEs (without WITH) ending in the relation `points`: the check-in points
-    (`progress.checkin_rule`) of the goals that the named CTE list `goals` selects as
-    `scoped_goals` (by default `progress.checkin_goals`: by scope, client or goal ids). One
-    rule, whichever goals it runs over. All texts are this package's own SQL files."""
-    return f"{_body(goals)},\npoints AS (\n{relation_text('progress.checkin_rule')}\n)"
+    (`progress.checkin_rule`) of the goals that the named CTE list `candidates` offers as
+    `candidate_goals` (by default `progress.checkin_candidates`: by scope, client or goal ids;
+    the timeline offers a revision chain). One rule, whichever goals it runs over. All texts
+    are this package's own SQL files."""
+    return (
+        f"{_body(candidates)},\n{_body('progress.checkin_goals')},\n"
+        f"points AS (\n{relation_text('progress.checkin_rule')}\n)"
+    )
 
 
 def _summary_sql(stored: bool) -> str:

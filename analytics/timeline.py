@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from analytics.db import Database
-from analytics.progress import checkin_points, goal_status_summary
+from analytics.progress import checkin_points, goal_status_summary, measure_params, points_relations
 from analytics.scope import Scope
 
 # Lifecycle order for "active goals first".
@@ -108,47 +108,26 @@ def client_header(db: Database, scope: Scope, client_id: str, as_of: dt.date) ->
 CHAIN_LIMIT = 50  # steps walked each way along a revision chain (a guard against a cycle)
 
 
-def _chain_positions(db: Database, scope: Scope, goal_id: str, as_of: dt.date) -> list[tuple[str, int]]:
-    """(goal id, position) of every goal of the revision chain of `goal_id` through goals in
-    scope started by `as_of`: earlier goals by `revised_from_goal_id` at −1, −2, …, later ones
-    at +1, +2, …, at most CHAIN_LIMIT steps each way; none if the goal itself is not in scope."""
-    params = {**scope.params(), "as_of": as_of}
+def _chain_sql(final: str, points: bool = False) -> str:
+    """`WITH RECURSIVE` the chain walk (timeline.chain_relations), with the check-in points
+    of the chain's goals when `points`, then the named final query. All texts are this
+    package's own SQL files, never outside text."""
+    relations = Database.sql_text("timeline.chain_relations").rstrip().rstrip(";")
+    if points:
+        relations += f",\n{points_relations('timeline.chain_candidates')}"
+    return f"WITH RECURSIVE {relations}\n{Database.sql_text(final)}"
 
-    def lookup(name: str, gid: str) -> pd.DataFrame:
-        return db.query(f"timeline.{name}", {**params, "goal_id": gid})
 
-    start = lookup("chain_goal", goal_id)
-    if start.empty:
-        return []
-    found = {(goal_id, 0)}
-    parent, position = start["revised_from_goal_id"].iloc[0], 0
-    while isinstance(parent, str) and position > -CHAIN_LIMIT:
-        row = lookup("chain_goal", parent)
-        if row.empty:
-            break
-        position -= 1
-        found.add((parent, position))
-        parent = row["revised_from_goal_id"].iloc[0]
-    frontier, position = [goal_id], 0
-    while frontier and position < CHAIN_LIMIT:
-        position += 1
-        frontier = sorted({child for gid in frontier for child in lookup("chain_children", gid)["goal_id"]})
-        found.update((child, position) for child in frontier)
-    return sorted(found, key=lambda item: (item[1], item[0]))
+def _chain_params(scope: Scope, goal_id: str, as_of: dt.date) -> dict:
+    return {**scope.params(), "goal_id": goal_id, "as_of": as_of, "chain_limit": CHAIN_LIMIT}
 
 
 def goal_chain(db: Database, scope: Scope, goal_id: str, as_of: dt.date) -> pd.DataFrame:
     """The revision chain of a goal (earlier goals it was revised from, itself, later revisions),
     one row per goal with `position` (0 = this goal); empty when out of scope."""
-    # The walk is one lookup by id per goal of the chain (a chain has a few goals), on one
-    # attachment, then the chain's goals by id: no statement reads every goal in scope, which
-    # cost most of the timeline at health-system scale (docs/performance.md, item 3).
-    with db.hold():
-        positions = _chain_positions(db, scope, goal_id, as_of)
-        frame = db.query(
-            "timeline.goal_chain",
-            {**scope.params(), "goal_ids": [g for g, _ in positions], "positions": [p for _, p in positions]},
-        )
+    # One statement: the walk reads the goal's client's few goals, not every goal in scope
+    # (docs/performance.md).
+    frame = db.query_sql(_chain_sql("timeline.goal_chain"), _chain_params(scope, goal_id, as_of))
     for column in ("start_date", "target_date"):
         frame[column] = pd.to_datetime(frame[column])
     return frame
@@ -160,23 +139,13 @@ def goal_timeline(
     """The goal's check-ins in time order (with its whole revision chain by default): `value`
     on the goal's own scale, `progress` (0 = baseline, 1 = target, per goal), `trend_value`
     (running median of 3), `phase` (gain, setback, plateau, sudden gain/loss — Tang & DeRubeis
-    1999 — maintaining) and `position` in the chain; empty when out of scope."""
-    with db.hold():
-        chain = goal_chain(db, scope, goal_id, as_of)
-        if chain.empty:
-            return pd.DataFrame()
-        if not whole_chain:
-            chain = chain[chain["goal_id"] == goal_id]
-        return _chain_points(db, scope, chain, as_of)
-
-
-def _chain_points(db: Database, scope: Scope, chain: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
-    """The check-in points of the goals of `chain` (a goal_chain frame), in time order."""
-    points = checkin_points(db, scope, as_of, goal_ids=chain["goal_id"].tolist())
-    frame = points.merge(
-        chain[["goal_id", "position", "description", "scale_min", "scale_max"]], on="goal_id", how="left"
-    )
-    return frame.sort_values(["checkin_date", "position", "seq"]).reset_index(drop=True)
+    1999 — maintaining) and `position` in the chain; no rows when out of scope."""
+    # The walk and the points in one statement: the check-in rule of analytics/progress.py
+    # runs over the chain's goals (docs/performance.md).
+    params = {**_chain_params(scope, goal_id, as_of), **measure_params(), "whole_chain": whole_chain}
+    frame = db.query_sql(_chain_sql("timeline.chain_points", points=True), params)
+    frame["checkin_date"] = pd.to_datetime(frame["checkin_date"])
+    return frame
 
 
 def lifecycle_events(db: Database, scope: Scope, goal_ids: Sequence[str], as_of: dt.date) -> pd.DataFrame:
@@ -338,7 +307,7 @@ def goal_view(
         ids = chain["goal_id"].tolist()
         return {
             "chain": chain,
-            "points": _chain_points(db, scope, chain, as_of),
+            "points": goal_timeline(db, scope, goal_id, as_of),
             "events": lifecycle_events(db, scope, ids, as_of),
             "sessions": goal_sessions(db, scope, ids, as_of),
             "practice": weekly_practice(db, scope, client_id, chain["start_date"].min().date(), as_of),

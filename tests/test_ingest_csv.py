@@ -179,6 +179,9 @@ RULE_CASES = [
      ("error", "clients.csv", "3", "discharge_date", "Discharge is before intake.")),
     ("goals.csv", "2026-01-05,2026-04-06,active", "2026-01-05,2025-04-06,active",
      ("error", "goals.csv", "2", "target_date", "Target date is before the start date.")),
+    # g-004 (client c-003) cannot be a revision of g-001, which is c-001's goal.
+    ("goals.csv", "2026-05-04,active,in-progress,,phq-9", "2026-05-04,active,in-progress,g-001,phq-9",
+     ("error", "goals.csv", "5", "revised_from_goal_id", "The goal it revises belongs to a different client.")),
     ("goal_events.csv", "e-003,g-002,2026-01-19", "e-003,g-002,2026-01-12",
      ("error", "goal_events.csv", "4", "event_date", "The event is dated before its goal's start date.")),
     ("sessions.csv", "s-007,c-002,p-ana,2026-04-20", "s-007,c-002,p-ana,2026-04-21",
@@ -215,6 +218,17 @@ def test_each_validation_rule_reports_file_row_column_and_reason(
     assert report.ok == (expected[0] == "warning")
     if not report.ok:
         assert table_counts(db)["clients"] == 0, "a rejected import wrote rows"
+
+
+def test_a_revision_of_the_same_clients_goal_imports(db: Database, tmp_path: Path) -> None:
+    # g-002 and g-001 are both c-001's goals: revising one into the other is a revision chain.
+    folder = example_copy(tmp_path)
+    edit(
+        folder / "goals.csv", "2026-04-20,active,in-progress,,gas", "2026-04-20,active,in-progress,g-001,gas"
+    )
+    report = import_files(db, [folder])
+    assert report.ok, report.to_text()
+    assert db.scalar("SELECT revised_from_goal_id FROM goals WHERE goal_id = 'g-002'") == "g-001"
 
 
 def test_every_rule_in_the_validator_has_a_test_case() -> None:

@@ -286,6 +286,20 @@ def test_a_goal_split_in_two_has_both_later_goals_and_the_walk_stops_outside_the
     assert tl.goal_chain(db, Scope(("p2",)), "g0", AS_OF)["goal_id"].tolist() == ["g0"]
 
 
+def test_a_chain_never_crosses_to_another_clients_goal(db, clinic) -> None:
+    # Bad data from before the import refused it: g1 (client a) names g0 (client b, the same
+    # therapist) as the goal it revises, and b's g2 revises a's g1. The chain of g1 is g1 alone:
+    # a's timeline shows none of b's goals, and b's g0 shows nothing of a's.
+    clinic.practitioner("p1")
+    clinic.client("a", "p1")
+    clinic.client("b", "p1")
+    clinic.goal("g0", "b", start="2026-01-01")
+    clinic.goal("g1", "a", start="2026-01-05", revised_from="g0")
+    clinic.goal("g2", "b", start="2026-01-19", revised_from="g1")
+    assert tl.goal_chain(db, P1, "g1", AS_OF)["goal_id"].tolist() == ["g1"]
+    assert tl.goal_chain(db, P1, "g0", AS_OF)["goal_id"].tolist() == ["g0"]
+
+
 def test_a_cycle_of_revisions_is_walked_at_most_fifty_steps_each_way(db, clinic) -> None:
     # Bad data: g1 revises g2 and g2 revises g1. The walk goes 50 steps back and 50 on, so g1
     # appears at the even positions −50…50 and g2 at the odd ones −49…49: 51 + 50 rows.

@@ -180,7 +180,7 @@ def _rules() -> Iterator[Rule]:
             if c.type != "VARCHAR":
                 excel = ""
                 if c.type in ("DATE", "TIMESTAMP"):
-                    # 45234 is 2023-11-03 in Excel's day count: a date column that lost its format.
+                    # 45234 is 2023-11-04 in Excel's day count: a date column that lost its format.
                     serial = f"regexp_full_match({text}, '\\d{{5}}(\\.\\d+)?')"
                     yield Rule(t.name, c.name, ERROR,
                                "Looks like an Excel serial date number; format the column as a date "
@@ -229,6 +229,9 @@ def _rules() -> Iterator[Rule]:
                    _fails(f"s.{column} NOT BETWEEN s.scale_min AND s.scale_max"))  # fmt: skip
     yield Rule("goals", "target_date", ERROR, "Target date is before the start date.",
                _fails("s.target_date < s.start_date"))  # fmt: skip
+    # A revision chain is one client's: the timeline walks a chain through its client's goals.
+    yield Rule("goals", "revised_from_goal_id", ERROR, "The goal it revises belongs to a different client.",
+               _fails(f"{_alias('goals', 'revised_from_goal_id')}.client_id <> s.client_id"))  # fmt: skip
     yield Rule("goal_checkins", "value", ERROR, "Outside its goal's scale",
                _fails("s.value NOT BETWEEN g.scale_min AND g.scale_max",
                       "' (' || g.scale_min || ' to ' || g.scale_max || ')'"))  # fmt: skip

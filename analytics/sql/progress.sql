@@ -2,13 +2,27 @@
 -- achievement status. The rule is written down in docs/progress.md; the per-measure
 -- thresholds come from analytics/progress.py (MEASURE_RULES) as bound lists.
 
+-- name: checkin_candidates
+-- The relation `candidate_goals`: every goal in scope started by $as_of, optionally only the
+-- goals in $goal_ids, of $client_id, or of the clients in $client_ids (goal rows as stored).
+-- A list of CTEs without WITH; analytics/progress.py (`points_relations`) puts it in front of
+-- checkin_goals and checkin_rule. The timeline offers a revision chain's goals instead
+-- (timeline.chain_candidates).
+candidate_goals AS (
+    SELECT g.*
+    FROM goals g
+    JOIN clients c USING (client_id)
+    WHERE c.practitioner_id IN (SELECT unnest($scope::VARCHAR[]))
+      AND ($client_id::VARCHAR IS NULL OR g.client_id = $client_id::VARCHAR)
+      AND ($goal_ids::VARCHAR[] IS NULL OR g.goal_id IN (SELECT unnest($goal_ids::VARCHAR[])))
+      AND ($client_ids::VARCHAR[] IS NULL OR g.client_id IN (SELECT unnest($client_ids::VARCHAR[])))
+      AND g.start_date <= $as_of
+)
+
 -- name: checkin_goals
--- The relations `measures` (the per-measure thresholds) and `scoped_goals` (every goal in scope
--- started by $as_of, optionally only the goals in $goal_ids, of $client_id, or of the clients
--- in $client_ids, with its target, direction and thresholds): the goals whose check-ins
--- `checkin_rule` turns into points. A list of CTEs without WITH; analytics/progress.py
--- (`points_relations`) puts it in front of the rule. The timeline selects a revision chain's
--- goals instead (timeline.chain_checkin_goals).
+-- The relations `measures` (the per-measure thresholds, bound as lists) and `scoped_goals`
+-- (the goals of `candidate_goals` with their target, direction and thresholds): the goals whose
+-- check-ins checkin_rule turns into points. A list of CTEs without WITH.
 measures AS (
     SELECT
         unnest($measure_names::VARCHAR[]) AS measure,
@@ -28,19 +42,13 @@ scoped_goals AS (
         CASE WHEN g.higher_is_better THEN g.scale_max ELSE g.scale_min END AS best_end,
         m.reliable_change,
         m.meaningful_change
-    FROM goals g
-    JOIN clients c USING (client_id)
+    FROM candidate_goals g
     JOIN measures m USING (measure)
-    WHERE c.practitioner_id IN (SELECT unnest($scope::VARCHAR[]))
-      AND ($client_id::VARCHAR IS NULL OR g.client_id = $client_id::VARCHAR)
-      AND ($goal_ids::VARCHAR[] IS NULL OR g.goal_id IN (SELECT unnest($goal_ids::VARCHAR[])))
-      AND ($client_ids::VARCHAR[] IS NULL OR g.client_id IN (SELECT unnest($client_ids::VARCHAR[])))
-      AND g.start_date <= $as_of
 )
 
 -- name: checkin_rule
 -- One row per check-in on or before $as_of of the goals of the relation `scoped_goals`
--- (checkin_goals, or a timeline's chain): value, normalised progress (0 = baseline,
+-- (checkin_goals over checkin_candidates or a timeline's chain): value, normalised progress (0 = baseline,
 -- 1 = target), change towards the target, rolling-median trend, sudden gain/loss flags and the
 -- phase it ends. The rule is written once, here; docs/progress.md states it.
 WITH ordered AS (
