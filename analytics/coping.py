@@ -44,17 +44,31 @@ def weekly_practice(
     """
     with db.hold():  # the check and the query on one attachment
         require_client(db, scope, client_id)
-        frame = db.query(
-            "coping.weekly_practice",
-            {
-                **scope.params(),
-                "client": client_id,
-                "start": start,
-                "end": end,
-                "goal": goal_id,
-                "unlinked": bool(include_unlinked),
-            },
-        )
+        return practice_weeks(db, scope, client_id, start, end, goal_id, include_unlinked)
+
+
+def practice_weeks(
+    db: Database,
+    scope: Scope,
+    client_id: str,
+    start: dt.date,
+    end: dt.date,
+    goal_id: str | None = None,
+    include_unlinked: bool = False,
+) -> pd.DataFrame:
+    """`weekly_practice` without its access check, for a caller that has just proved the
+    client is in scope: a client outside it gets weeks with no logs, not AccessDenied."""
+    frame = db.query(
+        "coping.weekly_practice",
+        {
+            **scope.params(),
+            "client": client_id,
+            "start": start,
+            "end": end,
+            "goal": goal_id,
+            "unlinked": bool(include_unlinked),
+        },
+    )
     frame["week"] = pd.to_datetime(frame["week"])
     frame["logs"] = frame["logs"].astype("int64")
     frame["distinct_skills"] = frame["distinct_skills"].astype("int64")

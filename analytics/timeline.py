@@ -162,18 +162,10 @@ def goal_sessions(db: Database, scope: Scope, goal_ids: Sequence[str], as_of: dt
     """Attended sessions while each goal was active (from its start to `as_of`, on-hold spells
     left out): `goal_id`, `session_id`, `session_date`, `kind`, `has_checkin` (a check-in of
     that goal at the session)."""
-    frames = []
-    for goal_id in goal_ids:
-        part = db.query("timeline.goal_sessions", {**scope.params(), "goal_id": goal_id, "as_of": as_of})
-        part.insert(0, "goal_id", goal_id)
-        frames.append(part)
-    if not frames:
-        return pd.DataFrame(columns=["goal_id", "session_id", "session_date", "kind", "has_checkin"])
-    frame = pd.concat(frames, ignore_index=True)
+    frame = db.query("timeline.goal_sessions", {**scope.params(), "goal_ids": list(goal_ids), "as_of": as_of})
     frame["session_date"] = pd.to_datetime(frame["session_date"])
     frame["has_checkin"] = frame["has_checkin"].astype(bool)
-    # A session counts once for the chain: the goal active on that day.
-    return frame.drop_duplicates("session_id", keep="last").reset_index(drop=True)
+    return frame
 
 
 def client_goals(db: Database, scope: Scope, client_id: str, as_of: dt.date) -> pd.DataFrame:
@@ -296,19 +288,28 @@ def goal_view(
     walked once: `chain` (`goal_chain`), `points` (`goal_timeline`), `events`
     (`lifecycle_events`) and `sessions` (`goal_sessions`) of the chain's goals, and `practice`
     (`analytics.coping.weekly_practice` of the client from the chain's first start to `as_of`).
-    Everything is empty but `chain` when the goal is not in scope or not started by `as_of`."""
-    from analytics.coping import weekly_practice
+    Everything is empty when the goal is not in scope, not started by `as_of`, or not one of
+    `client_id`'s goals."""
+    from analytics.coping import practice_weeks
 
     with db.hold():
         chain = goal_chain(db, scope, goal_id, as_of)
-        if chain.empty:
+        if chain.empty or not (chain["client_id"] == client_id).all():
             empty = pd.DataFrame()
-            return {"chain": chain, "points": empty, "events": empty, "sessions": empty, "practice": empty}
+            return {
+                "chain": chain.iloc[0:0],
+                "points": empty,
+                "events": empty,
+                "sessions": empty,
+                "practice": empty,
+            }
         ids = chain["goal_id"].tolist()
         return {
             "chain": chain,
             "points": goal_timeline(db, scope, goal_id, as_of),
             "events": lifecycle_events(db, scope, ids, as_of),
             "sessions": goal_sessions(db, scope, ids, as_of),
-            "practice": weekly_practice(db, scope, client_id, chain["start_date"].min().date(), as_of),
+            # The chain is the client's and in scope, so the practice query (itself scoped)
+            # needs no separate access check.
+            "practice": practice_weeks(db, scope, client_id, chain["start_date"].min().date(), as_of),
         }

@@ -126,6 +126,20 @@ def test_sessions_during_an_on_hold_spell_and_missed_sessions_are_left_out(db, c
     assert sessions[["session_id", "has_checkin"]].values.tolist() == [["s1", False], ["s4", True]]
 
 
+def test_a_session_while_two_goals_of_the_chain_were_active_counts_once_for_the_later(db, clinic) -> None:
+    # g2 revises g1 but g1 was never closed, so both are active from 19 January. s1 (12 Jan)
+    # falls in g1's spell alone; s2 (26 Jan) in both: it is listed once, under g2, the later
+    # goal of the chain, as the timeline draws it.
+    clinic.practitioner("p1")
+    clinic.client("a", "p1")
+    clinic.goal("g1", "a", start="2026-01-05")
+    clinic.goal("g2", "a", start="2026-01-19", revised_from="g1")
+    clinic.session("s1", "a", "2026-01-12")
+    clinic.session("s2", "a", "2026-01-26")
+    sessions = tl.goal_sessions(db, P1, ["g1", "g2"], AS_OF)
+    assert sessions[["goal_id", "session_id"]].values.tolist() == [["g1", "s1"], ["g2", "s2"]]
+
+
 @pytest.mark.parametrize(
     ("levels", "expected"),
     [
@@ -340,3 +354,7 @@ def test_the_page_views_give_each_calls_own_answer(db, clinic) -> None:
     # Out of scope: an empty chain and nothing else.
     other = tl.goal_view(db, Scope(("p2",)), "a", "g2", AS_OF)
     assert all(frame.empty for frame in other.values())
+    # In scope but asked for under another client (b, also p1's): nothing either, so a goal is
+    # never drawn under the wrong client's header.
+    clinic.client("b", "p1")
+    assert all(frame.empty for frame in tl.goal_view(db, P1, "b", "g2", AS_OF).values())

@@ -162,18 +162,21 @@ FROM (
 ORDER BY event_date, revision DESC, event_id;
 
 -- name: goal_sessions
--- The client's attended sessions while the goal $goal_id (in scope) was active, from its start
--- to $as_of: session id, date, kind, and whether a check-in of this goal was taken at it (by
--- session id, or dated the same day).
+-- The client's attended sessions while each goal of $goal_ids (in scope) was active, from its
+-- start to $as_of: goal id, session id, date, kind, and whether a check-in of that goal was
+-- taken at it (by session id, or dated the same day). A session counts once for a chain: the
+-- goal later in $goal_ids (chain order) keeps it.
 WITH goal AS (
-    SELECT g.goal_id, g.client_id, g.start_date, g.lifecycle_status
+    SELECT g.goal_id, g.client_id, g.start_date, g.lifecycle_status,
+           list_position($goal_ids::VARCHAR[], g.goal_id) AS chain_order
     FROM goals g
     JOIN clients c USING (client_id)
     WHERE c.practitioner_id IN (SELECT unnest($scope::VARCHAR[]))
-      AND g.goal_id = $goal_id
+      AND g.goal_id IN (SELECT unnest($goal_ids::VARCHAR[]))
 ),
 attended AS (
-    SELECT s.session_id, s.session_date, s.kind, g.goal_id, g.lifecycle_status AS current_status
+    SELECT s.session_id, s.session_date, s.kind, g.goal_id, g.chain_order,
+           g.lifecycle_status AS current_status
     FROM sessions s
     JOIN goal g USING (client_id)
     WHERE s.attended AND s.session_date BETWEEN g.start_date AND $as_of
@@ -181,7 +184,7 @@ attended AS (
 events AS (
     SELECT e.goal_id, e.event_date, e.lifecycle_status
     FROM goal_events e
-    WHERE e.goal_id = $goal_id
+    WHERE e.goal_id IN (SELECT goal_id FROM goal)
 ),
 with_status AS (
     -- The lifecycle status in force on the session's day: the last event on or before it.
@@ -190,19 +193,23 @@ with_status AS (
     ASOF LEFT JOIN events e ON a.goal_id = e.goal_id AND a.session_date >= e.event_date
 ),
 checked AS (
-    SELECT session_id, checkin_date FROM goal_checkins WHERE goal_id = $goal_id
+    SELECT goal_id, session_id, checkin_date
+    FROM goal_checkins
+    WHERE goal_id IN (SELECT goal_id FROM goal)
 )
 SELECT
+    w.goal_id,
     w.session_id,
     w.session_date,
     w.kind,
     EXISTS (
         SELECT 1 FROM checked k
-        WHERE k.session_id = w.session_id OR k.checkin_date = w.session_date
+        WHERE k.goal_id = w.goal_id AND (k.session_id = w.session_id OR k.checkin_date = w.session_date)
     ) AS has_checkin
 FROM with_status w
 WHERE coalesce(w.status_then, w.current_status) = 'active'
-ORDER BY w.session_date, w.session_id;
+QUALIFY row_number() OVER (PARTITION BY w.session_id ORDER BY w.chain_order DESC) = 1
+ORDER BY w.chain_order, w.session_date, w.session_id;
 
 -- name: gas_levels
 -- Per GAS goal of $client_id (in scope) pursued on $as_of (not superseded by a revision, not
