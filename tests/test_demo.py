@@ -513,6 +513,25 @@ def test_the_low_diligence_practitioners_are_measurably_worse(demo: Database) ->
 
 # ------------------------------------------------------------------ the schema it leaves
 INDEXES = "SELECT index_name, table_name, sql FROM duckdb_indexes() ORDER BY index_name"
+CONSTRAINTS = (
+    "SELECT table_name, constraint_type, array_to_string(constraint_column_names, ',') AS columns, "
+    "coalesce(expression, '') AS expression FROM duckdb_constraints() ORDER BY ALL"
+)
+
+
+def test_the_build_leaves_exactly_the_constraints_the_migrations_create(demo: Database) -> None:
+    # The largest tables are loaded without their primary key and keyed afterwards; every
+    # table must end with the schema's own constraints, and the key must hold.
+    fresh = Database.memory()
+    try:
+        expected = fresh.query_sql(CONSTRAINTS)
+    finally:
+        fresh.close()
+    keys = expected[expected["constraint_type"] == "PRIMARY KEY"].set_index("table_name")["columns"]
+    assert keys["coping_logs"] == "log_id" and keys["goal_checkins"] == "checkin_id"
+    pd.testing.assert_frame_equal(demo.query_sql(CONSTRAINTS), expected)
+    with pytest.raises(Exception, match="(?i)constraint|duplicate"):
+        demo.execute_sql("INSERT INTO goal_checkins SELECT * FROM goal_checkins LIMIT 1")
 
 
 def test_the_build_leaves_exactly_the_indexes_the_migrations_create(demo: Database) -> None:
@@ -556,6 +575,11 @@ def test_a_failed_build_empties_the_tables_and_puts_the_indexes_back(monkeypatch
         with db.connection() as cur:
             assert set(demo_module.table_counts(cur).values()) == {0}
         pd.testing.assert_frame_equal(db.query_sql(INDEXES), expected)
+        # The table whose load failed keeps its primary key (the transaction rolled back).
+        keyed = db.query_sql(CONSTRAINTS)
+        assert ["coping_logs", "log_id"] in keyed[keyed["constraint_type"] == "PRIMARY KEY"][
+            ["table_name", "columns"]
+        ].values.tolist()
     finally:
         db.close()
 

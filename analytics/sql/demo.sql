@@ -103,3 +103,26 @@ DELETE FROM goals;
 DELETE FROM sessions;
 DELETE FROM clients;
 DELETE FROM practitioners;
+
+-- name: table_definition
+-- The CREATE TABLE statement of $table as the catalogue records it, and its single-column
+-- primary key: the demo re-creates the empty table without the key, loads it, and adds the
+-- key back (analytics/demo.py, _load_then_key).
+SELECT t.sql, k.constraint_column_names[1] AS key
+FROM duckdb_tables() t
+JOIN duckdb_constraints() k
+  ON k.database_name = t.database_name AND k.schema_name = t.schema_name AND k.table_name = t.table_name
+WHERE t.database_name = current_database()
+  AND t.schema_name = 'main'
+  AND t.table_name = $table
+  AND k.constraint_type = 'PRIMARY KEY'
+  AND len(k.constraint_column_names) = 1;
+
+-- name: table_constraints
+-- Every constraint of $table (kind and columns): checked to be the same after the demo adds the
+-- primary key back.
+SELECT constraint_type, array_to_string(constraint_column_names, ',') || ':' || coalesce(expression, '')
+FROM duckdb_constraints()
+WHERE database_name = current_database()
+  AND schema_name = 'main'
+  AND table_name = $table;
