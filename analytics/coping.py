@@ -97,7 +97,12 @@ def client_summary(
     n; last log date. SUDS: Wolpe (1969)."""
     with db.hold():
         require_client(db, scope, client_id)
-        row = db.query("coping.client_summary", _period(scope, client_id, start, end)).iloc[0]
+        return _summary(db, scope, client_id, start, end)
+
+
+def _summary(db: Database, scope: Scope, client_id: str, start: dt.date, end: dt.date) -> dict[str, object]:
+    """`client_summary` without its access check (the query itself is scoped)."""
+    row = db.query("coping.client_summary", _period(scope, client_id, start, end)).iloc[0]
     counts = (
         "logs",
         "rated_logs",
@@ -149,7 +154,12 @@ def client_goals(db: Database, scope: Scope, client_id: str) -> pd.DataFrame:
     `higher_is_better`, `checkins` and `linked_logs` (counts)."""
     with db.hold():
         require_client(db, scope, client_id)
-        return db.query("coping.client_goals", {**scope.params(), "client": client_id})
+        return _client_goals(db, scope, client_id)
+
+
+def _client_goals(db: Database, scope: Scope, client_id: str) -> pd.DataFrame:
+    """`client_goals` without its access check (the query itself is scoped)."""
+    return db.query("coping.client_goals", {**scope.params(), "client": client_id})
 
 
 def practice_between_checkins(
@@ -171,10 +181,23 @@ def practice_between_checkins(
     """
     with db.hold():
         require_client(db, scope, client_id)
-        frame = db.query(
-            "coping.checkin_intervals",
-            {**_period(scope, client_id, start, end), "goal": goal_id, "unlinked": bool(include_unlinked)},
-        )
+        return _intervals(db, scope, client_id, goal_id, start, end, include_unlinked)
+
+
+def _intervals(
+    db: Database,
+    scope: Scope,
+    client_id: str,
+    goal_id: str,
+    start: dt.date,
+    end: dt.date,
+    include_unlinked: bool,
+) -> pd.DataFrame:
+    """`practice_between_checkins` without its access check (the query itself is scoped)."""
+    frame = db.query(
+        "coping.checkin_intervals",
+        {**_period(scope, client_id, start, end), "goal": goal_id, "unlinked": bool(include_unlinked)},
+    )
     for name in ("from_date", "to_date"):
         frame[name] = pd.to_datetime(frame[name])
     frame["logs"] = frame["logs"].astype("int64")
@@ -245,10 +268,11 @@ def client_practice(
     once: `summary` (`client_summary`), `weekly` (`weekly_practice`, every log) and `goals`
     (`client_goals`); see those functions for the columns and units."""
     with db.hold():
+        require_client(db, scope, client_id)
         return {
-            "summary": client_summary(db, scope, client_id, start, end),
-            "weekly": weekly_practice(db, scope, client_id, start, end),
-            "goals": client_goals(db, scope, client_id),
+            "summary": _summary(db, scope, client_id, start, end),
+            "weekly": practice_weeks(db, scope, client_id, start, end),
+            "goals": _client_goals(db, scope, client_id),
         }
 
 
@@ -263,12 +287,13 @@ def goal_practice(
 ) -> dict[str, object]:
     """Practice beside one goal's progress, on one attachment with the intervals read once:
     `intervals` (`practice_between_checkins`), `weekly` (`weekly_practice` for the goal) and
-    `association` (`practice_progress_association`)."""
+    `association` (`practice_progress_association`), with the client checked once."""
     with db.hold():
-        intervals = practice_between_checkins(db, scope, client_id, goal_id, start, end, include_unlinked)
+        require_client(db, scope, client_id)
+        intervals = _intervals(db, scope, client_id, goal_id, start, end, include_unlinked)
         return {
             "intervals": intervals,
-            "weekly": weekly_practice(db, scope, client_id, start, end, goal_id, include_unlinked),
+            "weekly": practice_weeks(db, scope, client_id, start, end, goal_id, include_unlinked),
             "association": _association(intervals),
         }
 
