@@ -20,7 +20,7 @@ from analytics.charts.timeline import time_domain
 from analytics.db import Database
 from analytics.errors import AccessDenied, WaymarkError
 from analytics.scope import Scope
-from analytics.timeline import client_goal_panels, client_goals, gas_t_score, standard_scores
+from analytics.timeline import client_view
 
 MEASURE_NAMES = {"phq-9": "PHQ-9 (low mood)", "gad-7": "GAD-7 (anxiety)"}
 
@@ -45,14 +45,12 @@ def progress_report_content(
     if with_real_name:
         real = db.scalar("SELECT real_name FROM clients WHERE client_id = $c", {"c": client_id})
         name = str(real) if real else name
-    goals = client_goals(db, scope, client_id, as_of)
-    panels = client_goal_panels(db, scope, client_id, as_of)
+    view = client_view(db, scope, client_id, as_of)
+    goals, panels, gas, scores = view["goals"], view["panels"], view["gas"], view["scores"]
     chain = (
         goals.rename(columns={}) if not goals.empty else pd.DataFrame(columns=["start_date", "target_date"])
     )
     domain = time_domain(panels, chain, as_of) if not panels.empty else []
-    gas = gas_t_score(db, scope, client_id, as_of)
-    scores = standard_scores(db, scope, client_id, as_of)
     # A revised goal and the goals before it are one goal to the client: count the latest.
     heads = goals[~goals["superseded"]] if not goals.empty else goals
     active = int((heads["lifecycle_status"] == "active").sum()) if not heads.empty else 0

@@ -202,20 +202,24 @@ def client_goal_panels(db: Database, scope: Scope, client_id: str, as_of: dt.dat
     panel per revision chain (`panel`, titled by its latest goal, `panel_order` active first),
     `progress` (0 = baseline, 1 = target) and the value on the goal's own scale."""
     with db.hold():
-        return _panels(db, scope, client_id, as_of, client_goals(db, scope, client_id, as_of))
+        goals = client_goals(db, scope, client_id, as_of)
+        if goals.empty:
+            return pd.DataFrame()
+        return _panels(goals, checkin_points(db, scope, as_of, client_id=client_id))
 
 
-def _panels(db: Database, scope: Scope, client_id: str, as_of: dt.date, goals: pd.DataFrame) -> pd.DataFrame:
-    """`client_goal_panels` from the client's goals already read (`client_goals`)."""
+def _panels(goals: pd.DataFrame, points: pd.DataFrame) -> pd.DataFrame:
+    """`client_goal_panels` from the client's goals (`client_goals`) and check-in points
+    (`checkin_points` of the client), both already read."""
     if goals.empty:
         return pd.DataFrame()
+    if points.empty:
+        return points
     heads = goals[~goals["superseded"]].reset_index(drop=True)
     order = {goal_id: i for i, goal_id in enumerate(heads["goal_id"])}
     titles = dict(zip(heads["goal_id"], heads["description"], strict=True))
     statuses = dict(zip(heads["goal_id"], heads["derived_status"], strict=True))
-    points = checkin_points(db, scope, as_of, client_id=client_id)
-    if points.empty:
-        return points
+    points = points.copy()
     points["panel_goal_id"] = points["goal_id"].map(
         dict(zip(goals["goal_id"], goals["chain_head"], strict=True))
     )
@@ -226,27 +230,70 @@ def _panels(db: Database, scope: Scope, client_id: str, as_of: dt.date, goals: p
     return points.sort_values(["panel_order", "checkin_date", "seq"]).reset_index(drop=True)
 
 
+# The lifecycle statuses in which a goal is pursued for the GAS T-score (not cancelled,
+# rejected, entered in error, or not yet under way).
+GAS_PURSUED = ("active", "on-hold", "completed")
+
+
 def gas_t_score(db: Database, scope: Scope, client_id: str, as_of: dt.date) -> dict:
     """The client's GAS T-score on `as_of` over their pursued GAS goals' latest levels
     (Kiresuk & Sherman 1968, ρ = 0.3, weights 1): `t_score` (50 = expected outcome on average,
     None without GAS check-ins), `n_goals` and `levels` (goal id → level)."""
-    levels = db.query("timeline.gas_levels", {**scope.params(), "client_id": client_id, "as_of": as_of})
-    if levels.empty:
+    return _gas(client_goals(db, scope, client_id, as_of))
+
+
+def _gas(goals: pd.DataFrame) -> dict:
+    """`gas_t_score` from the client's goals as of the day (`client_goals`): each GAS goal
+    pursued that day (status in GAS_PURSUED, not superseded by a revision) with a check-in
+    counts at its latest check-in's level (`last_value`, the last by date, then id)."""
+    if goals.empty:
         return {"t_score": None, "n_goals": 0, "levels": {}}
+    pursued = goals[
+        (goals["measure"] == "gas")
+        & (goals["n_checkins"] > 0)
+        & goals["lifecycle_status"].isin(GAS_PURSUED)
+        & ~goals["superseded"]
+    ].sort_values(["start_date", "goal_id"])
+    if pursued.empty:
+        return {"t_score": None, "n_goals": 0, "levels": {}}
+    levels = [float(v) for v in pursued["last_value"]]
     return {
-        "t_score": gas_t(levels["level"].tolist()),
+        "t_score": gas_t(levels),
         "n_goals": len(levels),
-        "levels": dict(zip(levels["goal_id"], levels["level"], strict=True)),
+        "levels": dict(zip(pursued["goal_id"], levels, strict=True)),
     }
+
+
+STANDARD_MEASURES = ("gad-7", "phq-9")
 
 
 def standard_scores(db: Database, scope: Scope, client_id: str, as_of: dt.date) -> pd.DataFrame:
     """Per questionnaire (PHQ-9, GAD-7): first and latest score with dates, `severity`
     (Kroenke 2001; Spitzer 2006), `change` (points, negative = fewer symptoms), `rci` and
     `reliable_change` (Jacobson & Truax 1991 from the first score)."""
-    frame = db.query("timeline.standard_scores", {**scope.params(), "client_id": client_id, "as_of": as_of})
-    if frame.empty:
+    return _scores(checkin_points(db, scope, as_of, client_id=client_id))
+
+
+def _scores(points: pd.DataFrame) -> pd.DataFrame:
+    """`standard_scores` from the client's check-in points (`checkin_points`, on or before
+    the day, in scope): over all goals on a measure, the first and the latest score by date
+    then check-in id, and their count."""
+    columns = ["measure", "first_score", "first_date", "latest_score", "latest_date", "n_scores"]
+    rows = points[points["measure"].isin(STANDARD_MEASURES)] if not points.empty else points
+    if rows.empty:
+        frame = pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
         return frame.assign(first_severity=[], severity=[], change=[], rci=[], reliable_change=[])
+    rows = rows.sort_values(["measure", "checkin_date", "checkin_id"])
+    by = rows.groupby("measure", sort=True)
+    frame = pd.DataFrame(
+        {
+            "first_score": by["value"].first(),
+            "first_date": by["checkin_date"].first(),
+            "latest_score": by["value"].last(),
+            "latest_date": by["checkin_date"].last(),
+            "n_scores": by.size().astype("int64"),
+        }
+    ).reset_index()
     frame["first_severity"] = [
         severity_band(m, s) for m, s in zip(frame["measure"], frame["first_score"], strict=True)
     ]
@@ -268,17 +315,15 @@ def standard_scores(db: Database, scope: Scope, client_id: str, as_of: dt.date) 
 
 
 def client_view(db: Database, scope: Scope, client_id: str, as_of: dt.date) -> dict[str, object]:
-    """What the client page shows of one client, read on one attachment with the goals read
-    once: `goals` (`client_goals`), `gas` (`gas_t_score`), `scores` (`standard_scores`) and
-    `panels` (`client_goal_panels`); see those functions for the columns and units."""
+    """What the client page shows of one client, read on one attachment: `goals`
+    (`client_goals`), `gas` (`gas_t_score`), `scores` (`standard_scores`) and `panels`
+    (`client_goal_panels`); see those functions for the columns and units."""
+    # Two reads: the goals (their status summary) and the check-in points; the GAS T-score
+    # and the standard scores are worked out from those two, exactly as their own functions do.
     with db.hold():
         goals = client_goals(db, scope, client_id, as_of)
-        return {
-            "goals": goals,
-            "gas": gas_t_score(db, scope, client_id, as_of),
-            "scores": standard_scores(db, scope, client_id, as_of),
-            "panels": _panels(db, scope, client_id, as_of, goals),
-        }
+        points = checkin_points(db, scope, as_of, client_id=client_id) if not goals.empty else pd.DataFrame()
+    return {"goals": goals, "gas": _gas(goals), "scores": _scores(points), "panels": _panels(goals, points)}
 
 
 def goal_view(
