@@ -120,7 +120,11 @@ def goal_lifecycle(
         "goal_ids": goal_ids,
         "client_ids": None,
     }
-    return db.query("progress.goal_lifecycle_as_of", params)
+    sql = (
+        f"WITH {_body('progress.checkin_candidates')}\n"
+        f"SELECT * FROM (\n{relation_text('progress.goal_lifecycle_as_of')}\n) ORDER BY client_id, start_date, goal_id"
+    )
+    return db.query_sql(sql, params)
 
 
 def _body(name: str) -> str:

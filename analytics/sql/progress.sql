@@ -4,12 +4,13 @@
 
 -- name: checkin_candidates
 -- The relation `candidate_goals`: every goal in scope started by $as_of, optionally only the
--- goals in $goal_ids, of $client_id, or of the clients in $client_ids (goal rows as stored).
--- A list of CTEs without WITH; analytics/progress.py (`points_relations`) puts it in front of
--- checkin_goals and checkin_rule. The timeline offers a revision chain's goals instead
+-- goals in $goal_ids, of $client_id, or of the clients in $client_ids (goal rows as stored,
+-- with the client's practitioner).
+-- A list of CTEs without WITH; analytics/progress.py puts it in front of checkin_goals and
+-- checkin_rule (`points_relations`) and of goal_lifecycle_as_of. The timeline offers a revision chain's goals instead
 -- (timeline.chain_candidates).
 candidate_goals AS (
-    SELECT g.*
+    SELECT g.*, c.practitioner_id
     FROM goals g
     JOIN clients c USING (client_id)
     WHERE c.practitioner_id IN (SELECT unnest($scope::VARCHAR[]))
@@ -176,19 +177,11 @@ FROM sudden
 ORDER BY goal_id, seq;
 
 -- name: goal_lifecycle_as_of
--- One row per goal in scope started on or before $as_of (optionally only $goal_ids, of
--- $client_id or of the clients in $client_ids): its descriptive columns and its lifecycle and recorded achievement status as
--- of $as_of (the last goal event on or before that day; else the goal row's own status).
-WITH scoped_goals AS (
-    SELECT g.*, c.practitioner_id
-    FROM goals g
-    JOIN clients c USING (client_id)
-    WHERE c.practitioner_id IN (SELECT unnest($scope::VARCHAR[]))
-      AND ($client_id::VARCHAR IS NULL OR g.client_id = $client_id::VARCHAR)
-      AND ($goal_ids::VARCHAR[] IS NULL OR g.goal_id IN (SELECT unnest($goal_ids::VARCHAR[])))
-      AND ($client_ids::VARCHAR[] IS NULL OR g.client_id IN (SELECT unnest($client_ids::VARCHAR[])))
-      AND g.start_date <= $as_of
-),
+-- One row per goal of the relation `candidate_goals` (checkin_candidates: in scope, started on
+-- or before $as_of, optionally only $goal_ids, of $client_id or of the clients in $client_ids):
+-- its descriptive columns and its lifecycle and recorded achievement status as of $as_of (the
+-- last goal event on or before that day; else the goal row's own status).
+WITH scoped_goals AS (SELECT * FROM candidate_goals),
 last_event AS (
     SELECT e.goal_id, e.lifecycle_status, e.achievement_status, e.event_date
     FROM goal_events e
