@@ -140,3 +140,23 @@ def test_a_lingering_gateway_steps_aside_for_another_gateway_in_the_same_process
     other.execute_sql("INSERT INTO practitioners VALUES ('p1', 'P', 'therapist', NULL, NULL)")
     assert not app._attached()
     assert app.scalar("SELECT count(*) FROM practitioners") == 1
+
+
+def test_strings_are_written_without_fsst_compression(tmp_path: Path) -> None:
+    # Ids like these, with NULLs among them, are what DuckDB compresses with FSST by default
+    # (checked here on a plain connection), and FSST strings are slow to fetch a row at a time
+    # (docs/architecture.md). Through the gateway the same rows are stored without it.
+    rows = "SELECT CASE WHEN i % 3 = 0 THEN NULL ELSE 's-' || lpad(i::VARCHAR, 7, '0') END AS s FROM range(200000) r(i)"
+    plain = duckdb.connect(str(tmp_path / "plain.duckdb"))
+    plain.execute(f"CREATE TABLE t AS {rows}")
+    plain.execute("CHECKPOINT")
+    methods = "SELECT DISTINCT compression FROM pragma_storage_info('t') WHERE segment_type = 'VARCHAR'"
+    assert "FSST" in {m for (m,) in plain.execute(methods).fetchall()}
+    plain.close()
+    db = Database(tmp_path / "waymark.duckdb")
+    with db.connection() as cur:
+        cur.execute(f"CREATE TABLE t AS {rows}")
+        cur.execute("CHECKPOINT")
+        found = {m for (m,) in cur.execute(methods).fetchall()}
+    db.close()
+    assert found and "FSST" not in found
