@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from analytics import derived_progress
@@ -146,7 +147,8 @@ def _short(text: str, limit: int = 40) -> str:
 
 
 def _date(value: Any) -> str:
-    return pd.Timestamp(value).strftime("%-d %b %Y")
+    # Through datetime.date: the same format, without pandas' slower strftime.
+    return pd.Timestamp(value).date().strftime("%-d %b %Y")
 
 
 def _plural(n: int, word: str) -> str:
@@ -258,31 +260,20 @@ GOAL_COLUMNS = [
 ]
 
 
-def _as_own_result(goals: pd.DataFrame) -> pd.DataFrame:
-    """The goal rows of a caseload.view result with the column types DuckDB gives a result of
-    those rows alone: a goal-less client's row (empty goal columns) makes the integer and
-    boolean columns nullable (Int64, boolean), and an empty result's text columns are plain
-    objects. So the goals table has one set of types whoever is in the caseload."""
-    for column, dtype in goals.dtypes.items():
-        if isinstance(dtype, pd.api.extensions.ExtensionDtype) and dtype.kind in "biu":
-            if not goals[column].hasnans:
-                goals[column] = goals[column].astype(dtype.numpy_dtype)
-        elif dtype == "str" and goals.empty:
-            goals[column] = goals[column].astype(object)
-    return goals
-
-
-def _split_view(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The client rows (one per client, in display-code order) and the goal rows (in the
-    result's order: client id, start date, goal id) of a caseload.view result."""
-    ids = rows["client_id"].tolist()
-    firsts = [i for i, cid in enumerate(ids) if i == 0 or cid != ids[i - 1]]
-    codes = rows["display_code"].tolist()
-    firsts.sort(key=codes.__getitem__)  # display codes are unique
-    clients = rows[CLIENT_COLUMNS].take(firsts).reset_index(drop=True)
-    has_goal = rows["goal_id"].notna().to_numpy()
-    goals = rows[GOAL_COLUMNS].take(has_goal.nonzero()[0]).reset_index(drop=True)
-    return clients, _as_own_result(goals)
+def _goal_column(rows: pd.DataFrame, column: str, positions: list[int]) -> Any:
+    """Column `column` of the goal rows at `positions` of a caseload.view result, with the
+    type DuckDB gives a result of those rows alone: a goal-less client's row (empty goal
+    columns) makes integer and boolean columns nullable (Int64, boolean), and an empty
+    result's text columns are plain objects. So the goals table has one set of types whoever
+    is in the caseload, and whichever statement read it."""
+    values = rows[column].array.take(np.asarray(positions, dtype=np.intp))
+    dtype = values.dtype
+    if isinstance(dtype, pd.api.extensions.ExtensionDtype) and dtype.kind in "biu":
+        if not values.isna().any():
+            return values.to_numpy(dtype=dtype.numpy_dtype)
+    elif dtype == "str" and not positions:
+        return values.astype(object)
+    return values
 
 
 def _status_mix(statuses: Iterable[Any]) -> str:
@@ -321,16 +312,27 @@ def caseload_view(
     for those clients alone."""
     with db.hold():
         rows = db.query_sql(_view_sql(mixed=False), _params(scope, as_of, None, rules))
-        unsummarised = rows.loc[~rows["summarised"].astype(bool), "client_id"].unique().tolist()
-        if unsummarised:
+        if not rows["summarised"].all():
+            unsummarised = rows.loc[~rows["summarised"], "client_id"].unique().tolist()
             rows = db.query_sql(_view_sql(mixed=True), _params(scope, as_of, unsummarised, rules))
-    clients, goals = _split_view(rows)
 
-    # Goal facts in plain Python over plain lists: a pandas operation per column cost more
-    # than the query at this size.
-    values = {column: goals[column].tolist() for column in GOAL_COLUMNS}
+    # Everything below runs on plain lists and builds each table once: a pandas operation
+    # per column cost more than the query at this size. The result's rows are in goal order
+    # (client id, start date, goal id): the goal rows are those with a goal, and each client's
+    # first row is theirs, in display-code order (codes are unique).
+    client_ids = rows["client_id"].tolist()
+    at = [i for i, cid in enumerate(client_ids) if i == 0 or cid != client_ids[i - 1]]
+    codes = rows["display_code"].tolist()
+    at.sort(key=codes.__getitem__)
+    goal_at = rows["goal_id"].notna().to_numpy().nonzero()[0].tolist()
+    goal_columns = {column: _goal_column(rows, column, goal_at) for column in GOAL_COLUMNS}
+    values: dict[str, list[Any]] = {}
+    for column in GOAL_COLUMNS:
+        every_row = rows[column].tolist()
+        values[column] = [every_row[i] for i in goal_at]
     values["series_dates"] = [list(days) for days in values["series_dates"]]
-    values["progress_series"] = [[round(v, 3) for v in series] for series in values["progress_series"]]
+    # np.round per series: the rounding of the numpy values DuckDB returns, as before.
+    values["progress_series"] = [np.round(series, 3).tolist() for series in values["progress_series"]]
     # Plain lists rather than row dicts: building a dict per goal cost more than the query.
     flags = [
         sorted((key for key, on in zip(GOAL_FLAGS, on_off, strict=True) if on), key=PRIORITY.__getitem__)
@@ -383,7 +385,8 @@ def caseload_view(
         "days_since_session",
         "attended_sessions",
     ]
-    for row_values in zip(*(clients[c].tolist() for c in columns), strict=True):
+    client_values = {c: rows[c].tolist() for c in [*columns, "days_in_care"]}
+    for row_values in zip(*([client_values[c][i] for i in at] for c in columns), strict=True):
         row = dict(zip(columns, row_values, strict=True))
         acc = rollup.get(row["client_id"], empty)
         keys, why = set(acc["keys"]), list(acc["why"])
@@ -399,8 +402,10 @@ def caseload_view(
             keys.add("no_goal")
             text = f"{_plural(row['attended_sessions'], 'attended session')} and no goal yet"
             why.append((PRIORITY["no_goal"], text))
-        # The sparkline: mean progress per check-in date over the client's goals, last dates.
+        # The sparkline: mean progress per check-in date over the client's goals, last dates,
+        # rounded as numpy rounds (as before).
         days = sorted(acc["points"])[-SERIES_LENGTH:]
+        means = [sum(acc["points"][d]) / len(acc["points"][d]) for d in days]
         last = acc["last"]
         facts["goals"].append(acc["goals"])
         facts["active_goals"].append(acc["active"])
@@ -408,43 +413,36 @@ def caseload_view(
         facts["life_areas"].append(sorted(acc["areas"]))
         facts["last_checkin_date"].append(last)
         facts["days_since_review"].append(None if last is None else (as_of - pd.Timestamp(last).date()).days)
-        facts["progress_series"].append(
-            [round(sum(acc["points"][d]) / len(acc["points"][d]), 3) for d in days]
-        )
+        facts["progress_series"].append(np.round(means, 3).tolist())
         facts["status_mix"].append(_status_mix(acc["statuses"]))
         facts["derived_statuses"].append(sorted(set(acc["statuses"])))
         facts["flags"].append(sorted(keys, key=PRIORITY.__getitem__))
         facts["reasons"].append([text for _, text in sorted(why, key=lambda item: item[0])])
 
-    # The clients in attention order, built once in that order.
+    # The clients table, built once, in attention order.
     order = _attention_positions(
         facts["flags"],
         facts["days_since_review"],
-        clients["days_in_care"].tolist(),
-        clients["display_code"].tolist(),
+        [client_values["days_in_care"][i] for i in at],
+        [codes[i] for i in at],
     )
-    base = clients.drop(columns=["no_recent_session", "summarised"]).take(order).reset_index(drop=True)
-    frame = pd.concat(
-        [
-            base,
-            pd.DataFrame.from_records(
-                [tuple(facts[name][i] for name in facts) for i in order],
-                columns=list(facts),
-                index=base.index,
-            ),
-        ],
-        axis=1,
-    )
-    frame["last_checkin_date"] = pd.to_datetime(frame["last_checkin_date"])
-    frame["days_since_review"] = frame["days_since_review"].astype("Int64")
-    frame["badges"] = [[FLAG_LABELS[k] for k in keys] for keys in frame["flags"]]
-    frame.insert(0, "attention", range(1, len(frame) + 1))
+    table: dict[str, Any] = {"attention": np.arange(1, len(order) + 1)}
+    for column in CLIENT_COLUMNS[:-2]:  # not no_recent_session, summarised
+        table[column] = rows[column].array.take(np.asarray([at[i] for i in order], dtype=np.intp))
+    # (An empty caseload's fact columns are plain objects, as a table of no records gives.)
+    table |= {name: [facts[name][i] for i in order] if order else np.empty(0, dtype=object) for name in facts}
+    clients = pd.DataFrame(table)
+    clients["last_checkin_date"] = pd.to_datetime(pd.Series(clients["last_checkin_date"], dtype=object))
+    clients["days_since_review"] = clients["days_since_review"].astype("Int64")
+    clients["badges"] = [[FLAG_LABELS[k] for k in keys] for keys in clients["flags"]]
 
-    goals = goals.drop(columns=["series_dates"])
+    goals = pd.DataFrame(
+        {column: goal_columns[column] for column in GOAL_COLUMNS if column != "series_dates"}
+    )
     goals["progress_series"] = values["progress_series"]
     goals["flags"] = flags
     goals["reasons"] = reasons
-    return {"clients": frame, "goals": goals}
+    return {"clients": clients, "goals": goals}
 
 
 def caseload(db: Database, scope: Scope, as_of: dt.date, rules: CaseloadRules) -> pd.DataFrame:
