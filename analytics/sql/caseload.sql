@@ -104,7 +104,7 @@ extras AS (
 -- $as_of (docs/caseload.md, "Derived data"), under their practitioner now; and, where they are,
 -- the stored session facts. The scope is tested with list_contains on `clients`: that table is
 -- not in practitioner order, so a join with the scope list cannot skip any of it, and probing
--- the join cost more than the filter on every row (docs/performance.md).
+-- the join cost more than the filter on every row (measured on DuckDB 1.5.5, system scale).
 in_care AS (
     SELECT
         c.client_id,
