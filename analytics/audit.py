@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -298,10 +299,11 @@ def widen(rates: pd.DataFrame) -> pd.DataFrame:
     # team_id is empty for the clinic row; an index level must not hold NaN.
     frame = rates.assign(team_id=rates["team_id"].fillna(""))
     wide = _widen_blocks(frame, keys)
-    if wide is None:
-        wide = frame.set_index([*keys, "metric"])[["numerator", "denominator", "rate"]].unstack("metric")
-        wide.columns = [f"{metric}_{value}" for value, metric in wide.columns]
-        wide = wide.reset_index()
+    if wide is not None:
+        return wide
+    wide = frame.set_index([*keys, "metric"])[["numerator", "denominator", "rate"]].unstack("metric")
+    wide.columns = [f"{metric}_{value}" for value, metric in wide.columns]
+    wide = wide.reset_index()
     ordered = [f"{m}_{v}" for m in METRIC_KEYS for v in ("rate", "numerator", "denominator")]
     wide = wide[keys + [c for c in ordered if c in wide.columns]]
     for metric in METRIC_KEYS:
@@ -315,7 +317,8 @@ def widen(rates: pd.DataFrame) -> pd.DataFrame:
 def _widen_blocks(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame | None:
     """`widen` without a pandas pivot (which costs more than the query at clinic scale), for
     rows as `audit_rates` returns them: each group's metrics together, in METRIC_KEYS order.
-    The same table as the pivot, in its order; None when the rows are not in blocks."""
+    The same table as the pivot path of `widen`, in its order, columns and types; None when
+    the rows are not in blocks."""
     width = len(METRIC_KEYS)
     if len(frame) % width:
         return None
@@ -328,15 +331,24 @@ def _widen_blocks(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame | None:
             return None
     heads = {key: columns[key][::width] for key in keys}
     order = sorted(range(len(frame) // width), key=lambda i: tuple(heads[key][i] for key in keys))
-    out = {key: heads[key][order] for key in keys}
-    for part in ("numerator", "denominator", "rate"):
-        values = frame[part].to_numpy().reshape(-1, width)[order]
-        for index, metric in enumerate(METRIC_KEYS):
-            out[f"{metric}_{part}"] = values[:, index]
-    wide = pd.DataFrame(out)
-    for key in keys:  # the pivot's column types (text stays text, days stay days)
-        wide[key] = wide[key].astype(frame[key].dtype)
-    return wide
+    # Each group's first row, in that order, keeps the pivot's column types (text stays
+    # text, days stay days); the metric columns come in widen's order, counts as integers
+    # (every metric of a block is there, so no count is missing).
+    firsts = np.asarray(order, dtype=np.intp) * width
+    out: dict[str, Any] = {key: frame[key].array.take(firsts) for key in keys}
+    parts = {
+        part: frame[part].to_numpy().reshape(-1, width)[order]
+        for part in ("numerator", "denominator", "rate")
+    }
+    for index, metric in enumerate(METRIC_KEYS):
+        for part in ("rate", "numerator", "denominator"):
+            values = parts[part][:, index]
+            if part != "rate":
+                if values.dtype.kind not in "iu":
+                    return None  # counts that are not integers: widen's general path fills them
+                values = values.astype(int)
+            out[f"{metric}_{part}"] = values
+    return pd.DataFrame(out)
 
 
 def clinic_headline(
@@ -356,20 +368,35 @@ def clinic_headline(
     return _headline(rates, period, before)
 
 
-def _in(rates: pd.DataFrame, periods: Sequence[Period]) -> pd.DataFrame:
-    """The rows of `rates` for exactly these periods (first and last day both)."""
-    keep = pd.Series(False, index=rates.index)
-    for p in periods:
-        keep |= (rates["period_start"] == pd.Timestamp(p.start)) & (
-            rates["period_end"] == pd.Timestamp(p.end)
-        )
-    return rates[keep].reset_index(drop=True)
+def _positions(rates: pd.DataFrame, periods: Sequence[Period], level: str | None = None) -> list[int]:
+    """The row positions of `rates` for exactly these periods (first and last day both), and
+    of that level when one is given; one pass over plain lists, not a comparison per period
+    (which cost more than the query with a 12-month trend)."""
+    wanted = {(pd.Timestamp(p.start), pd.Timestamp(p.end)) for p in periods}
+    spans = zip(rates["period_start"].tolist(), rates["period_end"].tolist(), strict=True)
+    levels = rates["level"].tolist() if level is not None else [None] * len(rates)
+    return [
+        i for i, (span, at) in enumerate(zip(spans, levels, strict=True)) if span in wanted and at == level
+    ]
+
+
+def _in(rates: pd.DataFrame, periods: Sequence[Period], level: str | None = None) -> pd.DataFrame:
+    """The rows of `rates` for exactly these periods (first and last day both), and of that
+    level when one is given."""
+    return rates.take(np.asarray(_positions(rates, periods, level), dtype=np.intp)).reset_index(drop=True)
 
 
 def _headline(rates: pd.DataFrame, period: Period, before: Period) -> pd.DataFrame:
-    clinic = rates[rates["level"] == "clinic"]
-    now = {r["metric"]: r for r in _in(clinic, [period]).to_dict("records")}
-    then = {r["metric"]: r for r in _in(clinic, [before]).to_dict("records")}
+    columns = ("metric", "numerator", "denominator", "rate")
+    values = {column: rates[column].tolist() for column in columns}
+
+    def by_metric(p: Period) -> dict[str, dict[str, Any]]:
+        return {
+            values["metric"][i]: {column: values[column][i] for column in columns}
+            for i in _positions(rates, [p], "clinic")
+        }
+
+    now, then = by_metric(period), by_metric(before)
     rows = []
     for metric in METRICS:
         current, previous = now.get(metric.key), then.get(metric.key)
@@ -416,7 +443,8 @@ def monthly_trends(
 
 
 def _trends(rates: pd.DataFrame, level: str) -> pd.DataFrame:
-    frame = rates[rates["level"] == level].copy()
+    at = [i for i, value in enumerate(rates["level"].tolist()) if value == level]
+    frame = rates.take(np.asarray(at, dtype=np.intp)).reset_index(drop=True)
     frame["label"] = frame["metric"].map({m.key: m.label for m in METRICS})
     frame["month"] = frame["period_start"]
     return frame.reset_index(drop=True)
@@ -452,7 +480,7 @@ def audit_overview(
     return AuditOverview(
         headline=_headline(rates, period, before),
         table=widen(_in(rates, [period])),
-        trends=_trends(_in(rates, trend), "clinic"),
+        trends=_trends(_in(rates, trend, "clinic"), "clinic"),
     )
 
 

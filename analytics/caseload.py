@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from analytics import derived_progress
@@ -104,32 +105,39 @@ PRIORITY: dict[str, int] = {f.key: i for i, f in enumerate(FLAGS)}
 GOAL_FLAGS = ("worsening", "review_overdue", "past_target", "confirm_sustaining")
 
 
-def _goals_sql(mixed: bool) -> str:
-    # The goals query runs over the relation `facts`: the stored per-goal summaries of the
-    # clients whose summary is exact at the as-of date (analytics/derived_progress.py) and,
-    # when some client's is not (`mixed`), the same relation computed from the raw tables for
-    # those clients. All texts are this package's own SQL files, never outside text.
+def _view_sql(mixed: bool) -> str:
+    # The caseload's one statement (caseload.view) runs over the relation `facts`: the stored
+    # per-goal summaries of the clients whose summary is exact at the as-of date
+    # (analytics/derived_progress.py) and, when some client's is not (`mixed`), the same
+    # relation computed from the raw tables for those clients. All texts are this package's
+    # own SQL files, never outside text.
     def body(query: str) -> str:
         return Database.sql_text(query).rstrip().rstrip(";")
 
+    stored = f"{body('caseload.in_care')}\n{body('caseload.stored_goals')}\n"
     if not mixed:
-        return (
-            f"WITH {body('caseload.in_care')}\n{body('caseload.summarised_facts')}\n{body('caseload.goals')}"
-        )
+        return f"WITH {stored}{body('caseload.summarised_facts')}\n{body('caseload.view')}"
     return (
-        f"{derived_progress.goal_facts_sql()},\n{body('caseload.in_care')}\n"
-        f"{body('caseload.mixed_facts')}\n{body('caseload.goals')}"
+        f"{derived_progress.goal_facts_sql()},\n{stored}"
+        f"{body('caseload.mixed_facts')}\n{body('caseload.view')}"
     )
 
 
-def _params(scope: Scope, as_of: dt.date, client_ids: list[str] | None, **rules: int) -> dict[str, Any]:
+def _params(
+    scope: Scope, as_of: dt.date, client_ids: list[str] | None, rules: CaseloadRules
+) -> dict[str, Any]:
     # The raw relations take the measure thresholds as bound lists (analytics/progress.py) and
     # the clients to compute; the stored summaries need neither.
+    thresholds = {
+        "review_sessions": rules.review_sessions,
+        "review_days": rules.review_days,
+        "dropout_weeks": rules.dropout_weeks,
+    }
     if client_ids is None:
-        return {**scope.params(), "as_of": as_of, **rules}
+        return {**scope.params(), "as_of": as_of, **thresholds}
     return {
         **derived_progress.facts_params(list(scope.practitioner_ids), as_of, client_ids, SERIES_LENGTH),
-        **rules,
+        **thresholds,
     }
 
 
@@ -139,7 +147,8 @@ def _short(text: str, limit: int = 40) -> str:
 
 
 def _date(value: Any) -> str:
-    return pd.Timestamp(value).strftime("%-d %b %Y")
+    # Through datetime.date: the same format, without pandas' slower strftime.
+    return pd.Timestamp(value).date().strftime("%-d %b %Y")
 
 
 def _plural(n: int, word: str) -> str:
@@ -208,52 +217,63 @@ def caseload_goals(db: Database, scope: Scope, as_of: dt.date, rules: CaseloadRu
     return caseload_view(db, scope, as_of, rules)["goals"]
 
 
-def _caseload_goals(
-    db: Database, scope: Scope, as_of: dt.date, rules: CaseloadRules, unsummarised: list[str]
-) -> pd.DataFrame:
-    """The goal rows of `caseload_goals`, the raw tables read only for the clients in
-    `unsummarised` (those whose stored summary is not exact at `as_of`)."""
-    goals = db.query_sql(
-        _goals_sql(mixed=bool(unsummarised)),
-        _params(
-            scope,
-            as_of,
-            unsummarised or None,
-            review_sessions=rules.review_sessions,
-            review_days=rules.review_days,
-        ),
-    )
-    active = goals["lifecycle_status"] == "active"
-    goals["worsening"] = active & ((goals["derived_status"] == "worsening") | goals["sudden_loss_at_latest"])
-    # Achieved (recorded, or reached by the check-ins) and not confirmed: a recorded or
-    # derived "sustaining" is the confirmation. Only active goals: a completed goal was closed
-    # by the therapist's own judgement, and flagging it would nag for months (seen on the demo).
-    goals["confirm_sustaining"] = (
-        active
-        & (goals["achieved_recorded"] | (goals["derived_status"] == "achieved"))
-        & (goals["derived_status"] != "sustaining")
-        & (goals["recorded_achievement_status"].fillna("") != "sustaining")
-    )
-    for column in ("review_overdue", "past_target", "sudden_loss_at_latest"):
-        goals[column] = goals[column].astype(bool)
-    for column in ("start_date", "target_date", "last_event_date", "last_checkin_date"):
-        goals[column] = pd.to_datetime(goals[column])
-    goals["series_dates"] = [list(days) for days in goals["series_dates"].tolist()]
-    goals["progress_series"] = [[round(v, 3) for v in values] for values in goals["progress_series"].tolist()]
-    # Plain lists rather than row dicts: building a dict per goal cost more than the query.
-    flags = [
-        sorted((key for key, on in zip(GOAL_FLAGS, values, strict=True) if on), key=PRIORITY.__getitem__)
-        for values in zip(*(goals[key].tolist() for key in GOAL_FLAGS), strict=True)
-    ]
-    reasons: list[list[str]] = [[] for _ in flags]
-    if any(flags):
-        values = {column: goals[column].tolist() for column in REASON_COLUMNS}
-        for i, keys in enumerate(flags):
-            if keys:
-                reasons[i] = _goal_reasons({c: v[i] for c, v in values.items()}, as_of, rules)
-    goals["flags"] = flags
-    goals["reasons"] = reasons
-    return goals.drop(columns=["achieved_recorded"])
+# The columns of caseload.view that describe the client; the goal columns follow.
+CLIENT_COLUMNS = [
+    "client_id",
+    "display_code",
+    "practitioner_id",
+    "practitioner_name",
+    "intake_date",
+    "days_in_care",
+    "attended_sessions",
+    "last_session_date",
+    "days_since_session",
+    "no_recent_session",
+    "summarised",
+]
+GOAL_COLUMNS = [
+    "goal_id",
+    "client_id",
+    "description",
+    "life_area",
+    "measure",
+    "start_date",
+    "target_date",
+    "lifecycle_status",
+    "recorded_achievement_status",
+    "last_event_date",
+    "n_checkins",
+    "last_checkin_date",
+    "last_value",
+    "last_progress",
+    "progress_series",
+    "series_dates",
+    "days_since_checkin",
+    "sessions_since_checkin",
+    "revised",
+    "review_overdue",
+    "past_target",
+    "derived_status",
+    "sudden_loss_at_latest",
+    "worsening",
+    "confirm_sustaining",
+]
+
+
+def _goal_column(rows: pd.DataFrame, column: str, positions: list[int]) -> Any:
+    """Column `column` of the goal rows at `positions` of a caseload.view result, with the
+    type DuckDB gives a result of those rows alone: a goal-less client's row (empty goal
+    columns) makes integer and boolean columns nullable (Int64, boolean), and an empty
+    result's text columns are plain objects. So the goals table has one set of types whoever
+    is in the caseload, and whichever statement read it."""
+    values = rows[column].array.take(np.asarray(positions, dtype=np.intp))
+    dtype = values.dtype
+    if isinstance(dtype, pd.api.extensions.ExtensionDtype) and dtype.kind in "biu":
+        if not values.isna().any():
+            return values.to_numpy(dtype=dtype.numpy_dtype)
+    elif dtype == "str" and not positions:
+        return values.astype(object)
+    return values
 
 
 def _status_mix(statuses: Iterable[Any]) -> str:
@@ -263,28 +283,72 @@ def _status_mix(statuses: Iterable[Any]) -> str:
     return ", ".join(f"{n} {status}" for status, n in counts.most_common())
 
 
+def _attention_positions(
+    flags: list[list[str]], days_since_review: list[Any], days_in_care: list[Any], codes: list[str]
+) -> list[int]:
+    """The row positions in attention order (see `attention_order`)."""
+    none = len(FLAGS)
+    keys = [
+        (
+            PRIORITY[keys[0]] if keys else none,
+            -len(keys),
+            # The longest without a check-in first; never checked in counts from intake.
+            -float(in_care if review is None or pd.isna(review) else review),
+            code,
+        )
+        for keys, review, in_care, code in zip(flags, days_since_review, days_in_care, codes, strict=True)
+    ]
+    # A stable sort on the whole key: ties keep the order they came in.
+    return sorted(range(len(keys)), key=keys.__getitem__)
+
+
 def caseload_view(
     db: Database, scope: Scope, as_of: dt.date, rules: CaseloadRules
 ) -> dict[str, pd.DataFrame]:
     """`{"clients": caseload(...), "goals": caseload_goals(...)}` computed together (see those
-    two functions for the columns): two statements on one attachment, reading the stored
-    summaries where they are exact at `as_of` and the raw tables, once, for the other clients."""
+    two functions for the columns) from one statement, caseload.view, that returns each
+    client's row with its goals, read from the stored summaries. Only when some client's stored
+    summary is not exact at `as_of` (looking back) does a second statement read the raw tables,
+    for those clients alone."""
     with db.hold():
-        clients = db.query(
-            "caseload.clients", {**scope.params(), "as_of": as_of, "dropout_weeks": rules.dropout_weeks}
-        )
-        unsummarised = clients.loc[~clients["summarised"].astype(bool), "client_id"].tolist()
-        goals = _caseload_goals(db, scope, as_of, rules, unsummarised)
-    clients = clients.drop(columns=["summarised"])
-    for column in ("intake_date", "last_session_date"):
-        clients[column] = pd.to_datetime(clients[column])
+        rows = db.query_sql(_view_sql(mixed=False), _params(scope, as_of, None, rules))
+        if not rows["summarised"].all():
+            unsummarised = rows.loc[~rows["summarised"], "client_id"].unique().tolist()
+            rows = db.query_sql(_view_sql(mixed=True), _params(scope, as_of, unsummarised, rules))
 
-    # Goal facts per client, in plain Python over plain rows: fast for a whole clinic too.
+    # Everything below runs on plain lists and builds each table once: a pandas operation
+    # per column cost more than the query at this size. The result's rows are in goal order
+    # (client id, start date, goal id): the goal rows are those with a goal, and each client's
+    # first row is theirs, in display-code order (codes are unique).
+    client_ids = rows["client_id"].tolist()
+    at = [i for i, cid in enumerate(client_ids) if i == 0 or cid != client_ids[i - 1]]
+    codes = rows["display_code"].tolist()
+    at.sort(key=codes.__getitem__)
+    goal_at = rows["goal_id"].notna().to_numpy().nonzero()[0].tolist()
+    goal_columns = {column: _goal_column(rows, column, goal_at) for column in GOAL_COLUMNS}
+    values: dict[str, list[Any]] = {}
+    for column in GOAL_COLUMNS:
+        every_row = rows[column].tolist()
+        values[column] = [every_row[i] for i in goal_at]
+    values["series_dates"] = [list(days) for days in values["series_dates"]]
+    # np.round per series: the rounding of the numpy values DuckDB returns, as before.
+    values["progress_series"] = [np.round(series, 3).tolist() for series in values["progress_series"]]
+    # Plain lists rather than row dicts: building a dict per goal cost more than the query.
+    flags = [
+        sorted((key for key, on in zip(GOAL_FLAGS, on_off, strict=True) if on), key=PRIORITY.__getitem__)
+        for on_off in zip(*(values[key] for key in GOAL_FLAGS), strict=True)
+    ]
+    reasons: list[list[str]] = [
+        _goal_reasons({c: values[c][i] for c in REASON_COLUMNS}, as_of, rules) if keys else []
+        for i, keys in enumerate(flags)
+    ]
+
+    # Goal facts per client.
     rollup: dict[str, dict[str, Any]] = {}
     columns = ["client_id", "lifecycle_status", "life_area", "last_checkin_date", "derived_status"]
-    columns += ["progress_series", "series_dates", "flags", "reasons"]
-    for values in zip(*(goals[c].tolist() for c in columns), strict=True):
-        row = dict(zip(columns, values, strict=True))
+    columns += ["progress_series", "series_dates"]
+    for *row_values, keys, why in zip(*(values[c] for c in columns), flags, reasons, strict=True):
+        row = dict(zip(columns, row_values, strict=True))
         acc = rollup.setdefault(
             row["client_id"],
             {"goals": 0, "active": 0, "on_hold": 0, "areas": set(), "last": None, "statuses": []}
@@ -301,15 +365,19 @@ def caseload_view(
             acc["last"] is None or row["last_checkin_date"] > acc["last"]
         ):
             acc["last"] = row["last_checkin_date"]
-        acc["keys"].update(row["flags"])
-        acc["why"].extend(zip((PRIORITY[k] for k in row["flags"]), row["reasons"], strict=True))
+        acc["keys"].update(keys)
+        acc["why"].extend(zip((PRIORITY[k] for k in keys), why, strict=True))
         if status in ("active", "on-hold", "completed"):
             for day, value in zip(row["series_dates"], row["progress_series"], strict=True):
                 acc["points"].setdefault(day, []).append(value)
 
     empty: dict[str, Any] = {"goals": 0, "active": 0, "on_hold": 0, "areas": set(), "last": None}
     empty |= {"statuses": [], "why": [], "keys": set(), "points": {}}
-    records = []
+    facts: dict[str, list[Any]] = {
+        name: []
+        for name in ["goals", "active_goals", "on_hold_goals", "life_areas", "last_checkin_date"]
+        + ["days_since_review", "progress_series", "status_mix", "derived_statuses", "flags", "reasons"]
+    }
     columns = [
         "client_id",
         "no_recent_session",
@@ -317,8 +385,9 @@ def caseload_view(
         "days_since_session",
         "attended_sessions",
     ]
-    for values in zip(*(clients[c].tolist() for c in columns), strict=True):
-        row = dict(zip(columns, values, strict=True))
+    client_values = {c: rows[c].tolist() for c in [*columns, "days_in_care"]}
+    for row_values in zip(*([client_values[c][i] for i in at] for c in columns), strict=True):
+        row = dict(zip(columns, row_values, strict=True))
         acc = rollup.get(row["client_id"], empty)
         keys, why = set(acc["keys"]), list(acc["why"])
         if row["no_recent_session"]:
@@ -333,42 +402,47 @@ def caseload_view(
             keys.add("no_goal")
             text = f"{_plural(row['attended_sessions'], 'attended session')} and no goal yet"
             why.append((PRIORITY["no_goal"], text))
-        # The sparkline: mean progress per check-in date over the client's goals, last dates.
+        # The sparkline: mean progress per check-in date over the client's goals, last dates,
+        # rounded as numpy rounds (as before).
         days = sorted(acc["points"])[-SERIES_LENGTH:]
+        means = [sum(acc["points"][d]) / len(acc["points"][d]) for d in days]
         last = acc["last"]
-        records.append(
-            {
-                "goals": acc["goals"],
-                "active_goals": acc["active"],
-                "on_hold_goals": acc["on_hold"],
-                "life_areas": sorted(acc["areas"]),
-                "last_checkin_date": last,
-                "days_since_review": None if last is None else (as_of - pd.Timestamp(last).date()).days,
-                "progress_series": [round(sum(acc["points"][d]) / len(acc["points"][d]), 3) for d in days],
-                "status_mix": _status_mix(acc["statuses"]),
-                "derived_statuses": sorted(set(acc["statuses"])),
-                "flags": sorted(keys, key=PRIORITY.__getitem__),
-                "reasons": [text for _, text in sorted(why, key=lambda item: item[0])],
-            }
-        )
-    facts = pd.DataFrame.from_records(
-        records,
-        columns=[
-            "goals",
-            "active_goals",
-            "on_hold_goals",
-            "life_areas",
-            "last_checkin_date",
-            "days_since_review",
-        ]
-        + ["progress_series", "status_mix", "derived_statuses", "flags", "reasons"],
-        index=clients.index,
+        facts["goals"].append(acc["goals"])
+        facts["active_goals"].append(acc["active"])
+        facts["on_hold_goals"].append(acc["on_hold"])
+        facts["life_areas"].append(sorted(acc["areas"]))
+        facts["last_checkin_date"].append(last)
+        facts["days_since_review"].append(None if last is None else (as_of - pd.Timestamp(last).date()).days)
+        facts["progress_series"].append(np.round(means, 3).tolist())
+        facts["status_mix"].append(_status_mix(acc["statuses"]))
+        facts["derived_statuses"].append(sorted(set(acc["statuses"])))
+        facts["flags"].append(sorted(keys, key=PRIORITY.__getitem__))
+        facts["reasons"].append([text for _, text in sorted(why, key=lambda item: item[0])])
+
+    # The clients table, built once, in attention order.
+    order = _attention_positions(
+        facts["flags"],
+        facts["days_since_review"],
+        [client_values["days_in_care"][i] for i in at],
+        [codes[i] for i in at],
     )
-    facts["last_checkin_date"] = pd.to_datetime(facts["last_checkin_date"])
-    facts["days_since_review"] = facts["days_since_review"].astype("Int64")
-    clients = pd.concat([clients.drop(columns=["no_recent_session"]), facts], axis=1)
+    table: dict[str, Any] = {"attention": np.arange(1, len(order) + 1)}
+    for column in CLIENT_COLUMNS[:-2]:  # not no_recent_session, summarised
+        table[column] = rows[column].array.take(np.asarray([at[i] for i in order], dtype=np.intp))
+    # (An empty caseload's fact columns are plain objects, as a table of no records gives.)
+    table |= {name: [facts[name][i] for i in order] if order else np.empty(0, dtype=object) for name in facts}
+    clients = pd.DataFrame(table)
+    clients["last_checkin_date"] = pd.to_datetime(pd.Series(clients["last_checkin_date"], dtype=object))
+    clients["days_since_review"] = clients["days_since_review"].astype("Int64")
     clients["badges"] = [[FLAG_LABELS[k] for k in keys] for keys in clients["flags"]]
-    return {"clients": attention_order(clients), "goals": goals.drop(columns=["series_dates"])}
+
+    goals = pd.DataFrame(
+        {column: goal_columns[column] for column in GOAL_COLUMNS if column != "series_dates"}
+    )
+    goals["progress_series"] = values["progress_series"]
+    goals["flags"] = flags
+    goals["reasons"] = reasons
+    return {"clients": clients, "goals": goals}
 
 
 def caseload(db: Database, scope: Scope, as_of: dt.date, rules: CaseloadRules) -> pd.DataFrame:
@@ -386,16 +460,12 @@ def attention_order(clients: pd.DataFrame) -> pd.DataFrame:
     Most urgent flag first (the order of FLAGS), then more kinds of flag, then the longest
     without a check-in (a client never checked in counts from intake), then client code.
     """
-    none = len(FLAGS)
-    stale = clients["days_since_review"].astype("float64").fillna(clients["days_in_care"].astype("float64"))
-    keys = [
-        (PRIORITY[flags[0]] if flags else none, -len(flags), -days, code)
-        for flags, days, code in zip(
-            clients["flags"].tolist(), stale.tolist(), clients["display_code"].tolist(), strict=True
-        )
-    ]
-    # A stable sort on the whole key: ties keep the order they came in.
-    order = sorted(range(len(keys)), key=keys.__getitem__)
+    order = _attention_positions(
+        clients["flags"].tolist(),
+        clients["days_since_review"].tolist(),
+        clients["days_in_care"].tolist(),
+        clients["display_code"].tolist(),
+    )
     frame = clients.iloc[order].reset_index(drop=True)
     frame.insert(0, "attention", range(1, len(frame) + 1))
     return frame

@@ -598,18 +598,25 @@ per_practitioner AS (
         ON k.practitioner_id = r.practitioner_id AND k.metric = m.metric
         AND k.period_start = p.period_start AND k.period_end = p.period_end
 ),
+-- The practitioner rows are per_practitioner itself (one row per practitioner, metric and
+-- period: the periods are distinct, as audit_overview makes them); teams and the clinic are
+-- sums of them. Written as three parts rather than GROUPING SETS, whose three hash tables
+-- (one of them grouping rows that are already one per group) cost more than the rest of the
+-- roll-up at clinic scale.
 rolled AS (
-    SELECT CASE WHEN grouping(practitioner_id) = 0 THEN 'practitioner'
-                WHEN grouping(team_id) = 0 THEN 'team'
-                ELSE 'clinic' END AS level,
-           practitioner_id, team_id, metric, period_start, period_end,
-           sum(numerator)::BIGINT AS numerator,
-           sum(denominator)::BIGINT AS denominator
+    SELECT 'practitioner' AS level, practitioner_id, team_id, metric, period_start, period_end,
+           numerator::BIGINT AS numerator, denominator::BIGINT AS denominator
     FROM per_practitioner
-    GROUP BY GROUPING SETS (
-        (metric, period_start, period_end, team_id, practitioner_id),
-        (metric, period_start, period_end, team_id),
-        (metric, period_start, period_end))
+    UNION ALL
+    SELECT 'team', NULL, team_id, metric, period_start, period_end,
+           sum(numerator)::BIGINT, sum(denominator)::BIGINT
+    FROM per_practitioner
+    GROUP BY metric, period_start, period_end, team_id
+    UNION ALL
+    SELECT 'clinic', NULL, NULL, metric, period_start, period_end,
+           sum(numerator)::BIGINT, sum(denominator)::BIGINT
+    FROM per_practitioner
+    GROUP BY metric, period_start, period_end
 )
 SELECT x.level,
        CASE x.level WHEN 'practitioner' THEN x.practitioner_id
