@@ -108,11 +108,6 @@ def refresh_progress(
         cur.execute(
             Database.sql_text("derived_progress.clients_given"), {"clients": client_ids, "goals": goal_ids}
         )
-        # A change that reaches every client (a bulk import spread over all of them) is a full
-        # rebuild: the same rows, without probing a list of every client id.
-        everything = not cur.execute(Database.sql_text("derived_progress.any_client_left_out")).fetchone()[0]
-        if everything:
-            cur.execute(Database.sql_text("derived_progress.clients_all"))
     try:
         practitioners, ids = cur.execute(Database.sql_text("derived_progress.refresh_scope")).fetchone()
         # A full rebuild also drops the rows of clients that no longer exist.

@@ -16,11 +16,6 @@ FROM (
     SELECT client_id FROM goals WHERE goal_id IN (SELECT unnest($goals::VARCHAR[]))
 );
 
--- name: any_client_left_out
--- Whether some client is not in `progress_refresh`: if none is, a refresh of the given clients
--- is a full rebuild.
-SELECT EXISTS (SELECT 1 FROM clients c ANTI JOIN progress_refresh r USING (client_id));
-
 -- name: refresh_scope
 -- The practitioners of the clients to refresh (the scope the refresh's queries run in) and the
 -- clients themselves.
