@@ -181,7 +181,7 @@ class Database:
             # Strings are written without FSST compression. Every page reads one client's or
             # one goal's rows through an index, and DuckDB 1.5.5 fetches FSST strings slowly
             # one row at a time (one goal's 75 check-ins: 5 ms with FSST, 1.4 ms without); the
-            # price is a bigger file (docs/performance.md, "Storage").
+            # price is a bigger file (docs/architecture.md, "The database gateway").
             con.execute("SET disabled_compression_methods = 'fsst'")
             if self._key is not None:
                 # Encrypted writes need OpenSSL from httpfs; load it from the pinned
