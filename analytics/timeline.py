@@ -329,9 +329,10 @@ def client_view(db: Database, scope: Scope, client_id: str, as_of: dt.date) -> d
 def goal_view(
     db: Database, scope: Scope, client_id: str, goal_id: str, as_of: dt.date
 ) -> dict[str, pd.DataFrame]:
-    """One goal's timeline as the client page draws it, read on one attachment with the chain
-    walked once: `chain` (`goal_chain`), `points` (`goal_timeline`), `events`
-    (`lifecycle_events`) and `sessions` (`goal_sessions`) of the chain's goals, and `practice`
+    """One goal's timeline as the client page draws it, read on one attachment in five
+    statements: `chain` (`goal_chain`), `points` (`goal_timeline`, which walks the chain again
+    inside its one statement), `events` (`lifecycle_events`) and `sessions` (`goal_sessions`)
+    of the chain's goals, and `practice`
     (`analytics.coping.weekly_practice` of the client from the chain's first start to `as_of`).
     Everything is empty when the goal is not in scope, not started by `as_of`, or not one of
     `client_id`'s goals."""
