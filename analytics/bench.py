@@ -49,6 +49,20 @@ SYSTEM_BUDGET_MS = {"caseload_practitioner": 50.0, "goal_timeline": 30.0, "audit
 PANDAS_SPEEDUP_BUDGET = 5.0  # DuckDB at least 5x faster than pandas, system scale
 FLOOR_RATIO_BUDGET = 4.0  # whole-system audit within 4x of the floor scan
 IMPORT_BUDGET_ROWS_PER_S = 500_000.0
+# The report's sections, in the order the table and docs/performance.md print them
+# (scripts/bench_markdown.py reads this too).
+REPORT_KINDS = (
+    "gateway",
+    "analytics",
+    "page analytics",
+    "floor",
+    "pandas",
+    "page",
+    "app",
+    "import",
+    "load",
+    "memory",
+)
 AUDIT_MONTHS = 3  # the audit period timed: the last 3 calendar months up to as-of
 
 
@@ -1193,19 +1207,7 @@ def format_table(report: Report) -> str:
         "",
         head,
     ]
-    order = [
-        "gateway",
-        "analytics",
-        "page analytics",
-        "floor",
-        "pandas",
-        "page",
-        "app",
-        "import",
-        "load",
-        "memory",
-    ]
-    for kind in order:
+    for kind in REPORT_KINDS:
         rows = [r for r in report.rows if r.kind == kind]
         if rows:
             out.append(f"[{kind}]")

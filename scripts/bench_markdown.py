@@ -8,20 +8,13 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
-KINDS = (
-    "gateway",
-    "analytics",
-    "page analytics",
-    "floor",
-    "pandas",
-    "page",
-    "app",
-    "import",
-    "load",
-    "memory",
-)
+# Run as a script from the checkout: the project root is where `analytics` lives.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from analytics.bench import REPORT_KINDS  # noqa: E402
 
 
 def _ms(value: float | None) -> str:
@@ -74,7 +67,7 @@ def render(report: dict[str, Any]) -> str:
         f"commit {machine.get('commit')}.",
         "",
     ]
-    for kind in KINDS:
+    for kind in REPORT_KINDS:
         rows = [r for r in report["rows"] if r["kind"] == kind]
         if not rows:
             continue
