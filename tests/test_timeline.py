@@ -179,6 +179,33 @@ def test_the_clients_gas_t_score_uses_each_pursued_goals_latest_level(db, clinic
     assert tl.gas_t_score(db, OTHER, "a", AS_OF) == {"t_score": None, "n_goals": 0, "levels": {}}
 
 
+def test_a_revised_gas_goal_counts_once_at_its_latest_goal(db, clinic) -> None:
+    # ge was revised into gf on 19 January: only gf is pursued on 1 March, at its level 0, so
+    # T = 50 + 10·0/√1 = 50 over one goal; ge's +2 no longer counts.
+    clinic.practitioner("p1")
+    clinic.client("a", "p1")
+    clinic.goal("ge", "a", measure="gas", baseline=-1, target=0, start="2026-01-05")
+    clinic.checkin("ke", "ge", "2026-01-12", 2)
+    clinic.goal("gf", "a", measure="gas", baseline=-1, target=0, start="2026-01-19", revised_from="ge")
+    clinic.checkin("kf", "gf", "2026-02-09", 0)
+    assert tl.gas_t_score(db, P1, "a", AS_OF) == {"t_score": 50.0, "n_goals": 1, "levels": {"gf": 0.0}}
+    # On 15 January gf had not started: ge alone, at +2 → T = 50 + 20 = 70.
+    assert tl.gas_t_score(db, P1, "a", dt.date(2026, 1, 15))["t_score"] == pytest.approx(70.0)
+
+
+def test_standard_scores_break_a_same_day_tie_by_check_in_id(db, clinic) -> None:
+    # Two PHQ-9 scores on 5 January (p-a 20, p-b 14) and none later: the first is p-a's 20 and
+    # the latest p-b's 14, by date and then id, as the timeline orders check-ins.
+    clinic.practitioner("p1")
+    clinic.client("a", "p1")
+    clinic.goal("phq", "a", measure="phq-9", baseline=20, target=5)
+    clinic.checkin("p-b", "phq", "2026-01-05", 14)
+    clinic.checkin("p-a", "phq", "2026-01-05", 20)
+    row = tl.standard_scores(db, P1, "a", AS_OF).set_index("measure").loc["phq-9"]
+    assert (row["first_score"], row["latest_score"], row["n_scores"]) == (20, 14, 2)
+    assert row["change"] == -6
+
+
 @pytest.mark.parametrize(
     ("measure", "score", "band"),
     [
