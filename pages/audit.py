@@ -75,6 +75,15 @@ def percent(rate: float) -> str:
     return "—" if pd.isna(rate) else f"{rate:.0%}"
 
 
+def change_delta(change: float) -> tuple[str | None, str]:
+    """The tile's change since the previous period in whole points, and its arrow: a change
+    that rounds to nothing reads "±0 pts" without an arrow, not "-0 pts" pointing down."""
+    if pd.isna(change):
+        return None, "auto"
+    points = round(change * 100)
+    return ("±0 pts", "off") if points == 0 else (f"{points:+d} pts", "auto")
+
+
 def counts_text(numerator: int, denominator: int, case: str) -> str:
     one, many = CASE_NOUNS[case]
     return (
@@ -147,12 +156,13 @@ st.subheader("Everyone in view" if viewer.role == "admin" else "Your team")
 tiles = [*st.columns(3), *st.columns(3)]
 for tile, row in zip(tiles, headline.itertuples(), strict=True):
     metric = METRIC_BY_KEY[row.metric]
-    delta = None if pd.isna(row.change) else f"{row.change * 100:+.0f} pts"
+    delta, arrow = change_delta(row.change)
     tile.metric(
         metric.label,
         percent(row.rate),
         delta=delta,
-        delta_color="normal" if metric.higher_is_better else "inverse",
+        delta_arrow=arrow,
+        delta_color=("normal" if metric.higher_is_better else "inverse") if arrow == "auto" else "off",
         help=f"{metric.describe(n, d, k)} Previous period: {percent(row.previous_rate)} "
         f"({counts_text(row.previous_numerator, row.previous_denominator, metric.case)}).",
         border=True,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from streamlit.proto.Metric_pb2 import Metric
 
 from analytics.db import Database
 from tests.apptest import chart_data, run_page, viewer_for
@@ -53,6 +54,29 @@ def test_supervisor_sees_february_tiles_with_the_change_since_january(clinic_fil
     assert bars["label"].tolist() == ["0 of 3", "6 of 6", "nothing to count"]
     # p9 is not in sup's team.
     assert "Quinn Nine" not in bars["practitioner"].tolist()
+
+
+def test_no_change_since_the_previous_period_reads_plus_minus_zero_without_an_arrow(
+    clinic_file, monkeypatch
+) -> None:
+    db = Database(clinic_file)
+    at = run_page(
+        "audit",
+        clinic_file,
+        viewer_for(db, "supervisor", "sup"),
+        {"as_of": "2026-01-31", "months": "1"},
+        monkeypatch,
+    )
+    assert not at.exception
+    shown = {m.label: m for m in at.metric}
+    # Every client in sup's team had a goal in January and in December: 100 % both times, a
+    # change of 0, which must not read "+0 pts" with an arrow pointing up (or "-0" down).
+    goal_setting = shown["Goal-setting rate"]
+    assert (goal_setting.value, goal_setting.delta) == ("100%", "±0 pts")
+    assert goal_setting.proto.direction == Metric.MetricDirection.NONE
+    # A real change keeps its sign and arrow: follow-up at sessions rose by 83 points.
+    assert shown["Follow-up rate (sessions)"].delta == "+83 pts"
+    assert shown["Follow-up rate (sessions)"].proto.direction == Metric.MetricDirection.UP
 
 
 def test_changing_the_period_and_the_settings_changes_the_numbers(clinic_file, monkeypatch) -> None:
