@@ -27,7 +27,7 @@ from analytics.ingest.uploads import (
 from analytics.scope import practitioner_directory
 from analytics.timeline import clients_in_scope
 from ui import exports
-from ui.access import real_names_allowed, record_export, record_import, record_view
+from ui.access import real_names_allowed, record_export, record_import, record_view, recorded_download
 from ui.data import clear_cache, get_database, load
 from ui.viewer import require_viewer
 from ui.widgets import as_of_date, progress_report_button
@@ -278,12 +278,16 @@ def export_section() -> None:
     kind, name = choice
     st.download_button(
         f"Download {name}.{fmt}",
-        data=exports.table_or_view(db, viewer.scope, kind, name, fmt, as_of, with_real_names),
+        data=recorded_download(
+            exports.table_or_view(db, viewer.scope, kind, name, fmt, as_of, with_real_names),
+            PAGE,
+            None,
+            f"{kind} {name}.{fmt}" + (" with real names" if with_real_names else ""),
+        ),
         file_name=f"waymark-{name}.{fmt}",
         mime="text/csv" if fmt == "csv" else "application/vnd.apache.parquet",
         icon=":material/download:",
-        on_click=record_export,
-        args=(PAGE, None, f"{kind} {name}.{fmt}" + (" with real names" if with_real_names else "")),
+        on_click="ignore",
         key="export_table",
     )
     st.caption(
@@ -317,12 +321,13 @@ def export_section() -> None:
     cols = st.columns(3)
     cols[0].download_button(
         "FHIR R4 Bundle (JSON)",
-        data=exports.fhir_bundle(db, viewer.scope, client_id),
+        data=recorded_download(
+            exports.fhir_bundle(db, viewer.scope, client_id), PAGE, client_id, "fhir-bundle.json"
+        ),
         file_name=f"waymark-{code}.fhir.json",
         mime="application/fhir+json",
         icon=":material/download:",
-        on_click=record_export,
-        args=(PAGE, client_id, "fhir-bundle.json"),
+        on_click="ignore",
         key="export_bundle",
     )
     for col, fmt in ((cols[1], "pdf"), (cols[2], "png")):

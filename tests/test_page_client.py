@@ -192,8 +192,13 @@ def test_the_clients_therapist_can_download_their_progress_report_and_it_is_logg
         built = STORAGES[-1].get_file(url.rsplit("/", 1)[-1].split("?")[0])
         assert bytes(built.content).startswith(magic)
         assert built.filename == f"progress-report-C-101-2026-03-01.{key[-3:]}"
+    # Each file built is one export row, written as it is built (the browser fetches it after
+    # the click; the click itself does not rerun the page: ui/access.recorded_download).
+    rows = "SELECT user_id, action, page, client_id, detail FROM access_log WHERE action = 'export' ORDER BY access_id"
+    assert Database(clinic_file).query_sql(rows).values.tolist() == [
+        ["p1", "export", "client", "a", "progress-report.pdf"],
+        ["p1", "export", "client", "a", "progress-report.png"],
+    ]
     at.download_button(key="progress_report_pdf").click().run()
-    last = Database(clinic_file).query_sql(
-        "SELECT user_id, action, page, client_id, detail FROM access_log ORDER BY access_id DESC LIMIT 1"
-    )
-    assert last.values.tolist() == [["p1", "export", "client", "a", "progress-report.pdf"]]
+    assert not at.exception
+    assert len(Database(clinic_file).query_sql(rows)) == 2

@@ -4,6 +4,8 @@ Pages call these in one line each:
 
     record_view("client", client_id)                  # after showing a client's data
     st.download_button(..., on_click=record_export, args=("client", client_id, "goals.csv"))
+    st.download_button(..., data=recorded_download(build, "client", client_id, "report.pdf"),
+                       on_click="ignore")            # a file built on click
     except AccessDenied: deny_client("client", client_id)   # shows why, records, stops
 
 A view is recorded once per consecutive (page, client, detail): Streamlit reruns the page on
@@ -14,6 +16,7 @@ auditor anything more.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 
 import streamlit as st
 
@@ -41,6 +44,31 @@ def record_export(page: str, client_id: str | None = None, detail: str | None = 
     viewer = current_viewer()
     if viewer is not None:
         record_access(get_database(), viewer.user_id, "export", page, client_id, detail)
+
+
+def recorded_download(
+    build: Callable[[], bytes], page: str, client_id: str | None = None, detail: str | None = None
+) -> Callable[[], bytes]:
+    """A deferred download's `data` that records the export when the file is built.
+
+    Pass it with `on_click="ignore"`. A file built on click is fetched by the browser after the
+    click; a click that also reran the page (as `on_click=record_export` does) replaced the
+    button's deferred file in that rerun, and on a loaded machine the browser's request
+    sometimes came too late and the download never started. So these buttons do not rerun, and
+    the row is written where the file is built: on Streamlit's download thread, where there is
+    no session, hence the viewer and the gateway are taken now. A row per file built, after it
+    was built (a build that fails exports nothing).
+    """
+    viewer = current_viewer()
+    db = get_database()
+
+    def build_and_record() -> bytes:
+        data = build()
+        if viewer is not None:
+            record_access(db, viewer.user_id, "export", page, client_id, detail)
+        return data
+
+    return build_and_record
 
 
 def record_import(page: str, detail: str) -> None:

@@ -12,7 +12,7 @@ from analytics.db import Database
 from analytics.overview import default_as_of
 from analytics.scope import Scope
 from ui import exports
-from ui.access import record_export
+from ui.access import recorded_download
 from ui.data import load
 
 
@@ -57,11 +57,15 @@ def progress_report_button(
     recorded in the access log as an export from `page`."""
     where.download_button(
         label,
-        data=exports.progress_report(db, scope, client_id, as_of, fmt),
+        data=recorded_download(
+            exports.progress_report(db, scope, client_id, as_of, fmt),
+            page,
+            client_id,
+            f"progress-report.{fmt}",
+        ),
         file_name=f"progress-report-{code}-{as_of.isoformat()}.{fmt}",
         mime=REPORT_MIME[fmt],
         icon=":material/download:",
-        on_click=record_export,
-        args=(page, client_id, f"progress-report.{fmt}"),
+        on_click="ignore",
         key=key,
     )
