@@ -177,9 +177,10 @@ def client_goals(db: Database, scope: Scope, client_id: str, as_of: dt.date) -> 
         frame["chain_head"] = pd.Series(dtype=str)
         frame["superseded"] = pd.Series(dtype=bool)
         return frame
+    goal_ids = frame["goal_id"].tolist()
     revised_by = {
         parent: child
-        for child, parent in zip(frame["goal_id"], frame["revised_from_goal_id"], strict=True)
+        for child, parent in zip(goal_ids, frame["revised_from_goal_id"].tolist(), strict=True)
         if isinstance(parent, str)
     }
 
@@ -190,11 +191,19 @@ def client_goals(db: Database, scope: Scope, client_id: str, as_of: dt.date) -> 
             seen.add(goal_id)
         return goal_id
 
-    frame["chain_head"] = frame["goal_id"].map(head)
-    frame["superseded"] = frame["goal_id"].isin(revised_by.keys())
-    frame["_order"] = frame["lifecycle_status"].map(LIFECYCLE_ORDER).fillna(9)
-    frame = frame.sort_values(["superseded", "_order", "start_date", "goal_id"]).drop(columns="_order")
-    return frame.reset_index(drop=True)
+    # A client's few goals, sorted in Python: pandas' multi-key sort and maps cost more than
+    # the work on a page's rows (docs/performance.md).
+    superseded = [g in revised_by for g in goal_ids]
+    keys = zip(
+        superseded,
+        (LIFECYCLE_ORDER.get(s, 9) for s in frame["lifecycle_status"].tolist()),
+        frame["start_date"].tolist(),
+        goal_ids,
+        strict=True,
+    )
+    order = [i for _, i in sorted(zip(keys, range(len(goal_ids)), strict=True))]
+    frame = frame.assign(chain_head=[head(g) for g in goal_ids], superseded=superseded)
+    return frame.take(order).reset_index(drop=True)
 
 
 def client_goal_panels(db: Database, scope: Scope, client_id: str, as_of: dt.date) -> pd.DataFrame:
@@ -215,18 +224,25 @@ def _panels(goals: pd.DataFrame, points: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame()
     if points.empty:
         return points
-    heads = goals[~goals["superseded"]].reset_index(drop=True)
-    order = {goal_id: i for i, goal_id in enumerate(heads["goal_id"])}
-    titles = dict(zip(heads["goal_id"], heads["description"], strict=True))
-    statuses = dict(zip(heads["goal_id"], heads["derived_status"], strict=True))
-    points = points.copy()
-    points["panel_goal_id"] = points["goal_id"].map(
-        dict(zip(goals["goal_id"], goals["chain_head"], strict=True))
+    # Plain dicts over a client's few goals: a pandas map per column cost more than the
+    # lookups themselves on a page's rows (docs/performance.md).
+    goal_ids = goals["goal_id"].tolist()
+    heads = [
+        g for g, superseded in zip(goal_ids, goals["superseded"].tolist(), strict=True) if not superseded
+    ]
+    order = {goal_id: i for i, goal_id in enumerate(heads)}
+    titles = dict(zip(goal_ids, goals["description"].tolist(), strict=True))
+    statuses = dict(zip(goal_ids, goals["derived_status"].tolist(), strict=True))
+    head_of = dict(zip(goal_ids, goals["chain_head"].tolist(), strict=True))
+    point_goals = points["goal_id"].tolist()
+    panel_goals = [head_of.get(g) for g in point_goals]
+    points = points.assign(
+        panel_goal_id=panel_goals,
+        panel_order=[order.get(h) for h in panel_goals],
+        panel=[titles.get(h) for h in panel_goals],
+        panel_status=[statuses.get(h) for h in panel_goals],
+        revised=[g != h for g, h in zip(point_goals, panel_goals, strict=True)],
     )
-    points["panel_order"] = points["panel_goal_id"].map(order)
-    points["panel"] = points["panel_goal_id"].map(titles)
-    points["panel_status"] = points["panel_goal_id"].map(statuses)
-    points["revised"] = points["goal_id"] != points["panel_goal_id"]
     return points.sort_values(["panel_order", "checkin_date", "seq"]).reset_index(drop=True)
 
 
@@ -274,44 +290,53 @@ def standard_scores(db: Database, scope: Scope, client_id: str, as_of: dt.date) 
     return _scores(checkin_points(db, scope, as_of, client_id=client_id))
 
 
+SCORE_COLUMNS = ["measure", "first_score", "first_date", "latest_score", "latest_date", "n_scores"]
+
+
 def _scores(points: pd.DataFrame) -> pd.DataFrame:
     """`standard_scores` from the client's check-in points (`checkin_points`, on or before
     the day, in scope): over all goals on a measure, the first and the latest score by date
     then check-in id, and their count."""
-    columns = ["measure", "first_score", "first_date", "latest_score", "latest_date", "n_scores"]
-    rows = points[points["measure"].isin(STANDARD_MEASURES)] if not points.empty else points
-    if rows.empty:
-        frame = pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+    rows: list[tuple] = []
+    if not points.empty:
+        # A client's questionnaire scores are a few dozen rows: sorted and walked in Python,
+        # which costs a third of a pandas sort and group-by on a page's rows.
+        wanted = points["measure"].isin(STANDARD_MEASURES).to_numpy()
+        rows = sorted(
+            zip(
+                points["measure"].to_numpy()[wanted],
+                points["checkin_date"].to_numpy()[wanted],
+                points["checkin_id"].to_numpy()[wanted],
+                points["value"].to_numpy()[wanted],
+                strict=True,
+            )
+        )
+    if not rows:
+        frame = pd.DataFrame({c: pd.Series(dtype=object) for c in SCORE_COLUMNS})
         return frame.assign(first_severity=[], severity=[], change=[], rci=[], reliable_change=[])
-    rows = rows.sort_values(["measure", "checkin_date", "checkin_id"])
-    by = rows.groupby("measure", sort=True)
-    frame = pd.DataFrame(
-        {
-            "first_score": by["value"].first(),
-            "first_date": by["checkin_date"].first(),
-            "latest_score": by["value"].last(),
-            "latest_date": by["checkin_date"].last(),
-            "n_scores": by.size().astype("int64"),
-        }
-    ).reset_index()
-    frame["first_severity"] = [
-        severity_band(m, s) for m, s in zip(frame["measure"], frame["first_score"], strict=True)
-    ]
-    frame["severity"] = [
-        severity_band(m, s) for m, s in zip(frame["measure"], frame["latest_score"], strict=True)
-    ]
-    frame["change"] = frame["latest_score"] - frame["first_score"]
-    frame["rci"] = [
-        reliable_change_index(m, a, b)
-        for m, a, b in zip(frame["measure"], frame["first_score"], frame["latest_score"], strict=True)
-    ]
-    frame["reliable_change"] = [
-        reliable_change_category(r) if n > 1 else "only one score"
-        for r, n in zip(frame["rci"], frame["n_scores"], strict=True)
-    ]
-    for column in ("first_date", "latest_date"):
-        frame[column] = pd.to_datetime(frame[column])
-    return frame
+    by_measure: dict[str, list] = {}
+    for measure, date, _, value in rows:
+        first = by_measure.setdefault(measure, [value, date, value, date, 0])
+        first[2], first[3], first[4] = value, date, first[4] + 1
+    records = []
+    for measure, (first, first_date, latest, latest_date, n) in by_measure.items():
+        rci = reliable_change_index(measure, first, latest)
+        records.append(
+            {
+                "measure": measure,
+                "first_score": first,
+                "first_date": first_date,
+                "latest_score": latest,
+                "latest_date": latest_date,
+                "n_scores": n,
+                "first_severity": severity_band(measure, first),
+                "severity": severity_band(measure, latest),
+                "change": latest - first,
+                "rci": rci,
+                "reliable_change": reliable_change_category(rci) if n > 1 else "only one score",
+            }
+        )
+    return pd.DataFrame.from_records(records)
 
 
 def client_view(db: Database, scope: Scope, client_id: str, as_of: dt.date) -> dict[str, object]:
