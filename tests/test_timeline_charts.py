@@ -14,6 +14,7 @@ from analytics.charts.timeline import (
     goal_small_multiples,
     goal_timeline_chart,
     goal_timeline_view,
+    label_rows,
     time_domain,
 )
 from analytics.coping import weekly_practice
@@ -125,6 +126,40 @@ def test_phase_bands_merge_consecutive_intervals_and_skip_plain_gains(db, clinic
     setback = runs[runs["phase"] == "setback"].iloc[0]
     assert (setback["start"], setback["end"]) == (pd.Timestamp("2026-02-16"), pd.Timestamp("2026-03-02"))
     assert setback["checkins"] == 2
+
+
+def test_phase_labels_that_would_overlap_in_both_rows_are_left_out() -> None:
+    # 100 days on 800 px: 8 px a day. "plateau" is 7 × 6.5 = 45.5 px wide (22.75 each side of
+    # its middle), and a label needs 8 px clear of the one before it in its row.
+    day = pd.Timestamp("2026-01-01")
+    middles = [day + pd.Timedelta(days=d) for d in (17, 10, 60, 14, 18)]  # not in time order
+    rows = label_rows(middles, ["plateau"] * 5, ["2026-01-01", "2026-04-11"], 800)
+    # Day 10: 57.25–102.75 px, top row. Day 14: 89.25–134.75 overlaps it, second row.
+    # Day 17: 113.25–158.75 starts 10.5 px after the top row's last label ends (102.75 + 8 ≤
+    # 113.25), top row. Day 18: 121.25 is before 158.75 + 8 and before 134.75 + 8, so nowhere.
+    # Day 60: far from everything, top row.
+    assert rows == [0, 0, 0, 1, None]
+
+
+def test_a_dense_goal_labels_only_the_phases_that_fit_and_keeps_every_band(db, clinic) -> None:
+    build(clinic)
+    points, chain, events, sessions = frames(db)
+    runs = _phase_runs(points)
+
+    def drawn(width: int) -> tuple[list[dict], list[dict]]:
+        spec = goal_timeline_chart(points, chain, events, sessions, AS_OF, width=width).to_dict()
+        layers = {layer["name"]: spec["datasets"][layer["data"]["name"]] for layer in spec["layer"]}
+        return layers["phase_bands"], layers["phase_labels"]
+
+    # Wide enough: each of the 5 bands is labelled.
+    bands, labels = drawn(700)
+    assert len(bands) == len(labels) == len(runs) == 5
+    # At 120 px (about 1.2 px a day over the ~13 weeks) the labels would pile up: fewer are
+    # drawn, every band still is, and each drawn label is one of the runs.
+    bands, labels = drawn(120)
+    assert len(bands) == len(runs)
+    assert 0 < len(labels) < len(runs)
+    assert {row["label"] for row in labels} <= set(runs["label"])
 
 
 def test_the_practice_panel_sits_under_the_timeline_on_a_shared_time_axis(db, clinic) -> None:

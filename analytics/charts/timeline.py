@@ -96,6 +96,38 @@ def _phase_runs(points: pd.DataFrame) -> pd.DataFrame:
     return runs
 
 
+# Laying out phase labels without measuring text: the labels are 11 px bold, about 6.5 px a
+# character, and a chart drawn to its container's width is assumed to have a plot at least
+# LABEL_LAYOUT_WIDTH px wide (the client page's in a 1,400 px window, legend aside): on a wider
+# plot no label collides, on a narrower one a few may touch.
+LABEL_CHAR_PX = 6.5
+LABEL_GAP_PX = 8.0
+LABEL_LAYOUT_WIDTH = 620
+LABEL_ROWS = 2
+
+
+def label_rows(
+    middles: list[pd.Timestamp], labels: list[str], domain: list[str], width_px: float, rows: int = LABEL_ROWS
+) -> list[int | None]:
+    """The row (0 = top) for each label centred at `middles`, or None when it fits in no row
+    without overlapping a label already placed there: labels in time order, each in the first
+    row whose last label ends (plus a gap) before it starts. A dense goal then shows the labels
+    that can be read, and its other bands keep their colour and tooltip."""
+    start, end = pd.Timestamp(domain[0]), pd.Timestamp(domain[1])
+    px_per_day = width_px / max((end - start) / pd.Timedelta(days=1), 1.0)
+    last_end: list[float] = [float("-inf")] * rows
+    placed: list[int | None] = [None] * len(labels)
+    for i in sorted(range(len(labels)), key=lambda i: middles[i]):
+        centre = (middles[i] - start) / pd.Timedelta(days=1) * px_per_day
+        half = len(labels[i]) * LABEL_CHAR_PX / 2
+        for row in range(rows):
+            if centre - half >= last_end[row] + LABEL_GAP_PX:
+                placed[i] = row
+                last_end[row] = centre + half
+                break
+    return placed
+
+
 def _event_days(events: pd.DataFrame) -> pd.DataFrame:
     """One row per event day, labels of the same day joined ("completed · revised"), so that
     a revision point reads as one labelled rule."""
@@ -174,8 +206,15 @@ def goal_timeline_chart(
     y_top, y_bottom = y_scale.domain[1], y_scale.domain[0]
 
     runs = _phase_runs(points)
-    # Labels alternate between two rows at the top so that neighbouring phases stay legible.
-    runs["label_y"] = [y_top - (i % 2) * 0.07 * (y_top - y_bottom) for i in range(len(runs))]
+    # Labels sit in two rows at the top; one that would overlap its neighbours in both is left
+    # out (label_rows).
+    rows = label_rows(
+        list(runs["middle"]),
+        list(runs["label"]),
+        domain,
+        width if isinstance(width, int) else LABEL_LAYOUT_WIDTH,
+    )
+    runs["label_y"] = [None if r is None else y_top - r * 0.07 * (y_top - y_bottom) for r in rows]
     phase_bands = (
         alt.Chart(runs, name="phase_bands")
         .mark_rect(opacity=0.16)
@@ -192,7 +231,7 @@ def goal_timeline_chart(
         )
     )
     phase_labels = (
-        alt.Chart(runs, name="phase_labels")
+        alt.Chart(runs[runs["label_y"].notna()], name="phase_labels")
         .mark_text(baseline="top", dy=4, fontSize=11, fontWeight="bold")
         .encode(
             x=alt.X("middle:T", scale=x_scale),
@@ -237,7 +276,12 @@ def goal_timeline_chart(
         .mark_text(
             angle=270, align="right", baseline="bottom", dx=-4, dy=-3, fontSize=10, color=OKABE_ITO["green"]
         )
-        .encode(x=alt.X("target_date:T", scale=x_scale), y=alt.datum(y_top), text="label:N")
+        # Below the two rows of phase labels, so that it never runs through one.
+        .encode(
+            x=alt.X("target_date:T", scale=x_scale),
+            y=alt.datum(y_top - 0.16 * (y_top - y_bottom)),
+            text="label:N",
+        )
     )
 
     days = _event_days(events)
