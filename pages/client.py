@@ -9,10 +9,12 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from analytics.charts.timeline import MEASURE_TITLES, goal_small_multiples, goal_timeline_view, time_domain
+from analytics.charts.timeline import MEASURE_TITLES
 from analytics.errors import WaymarkError
+from analytics.scope import Scope
 from analytics.timeline import client_view, clients_in_scope, goal_view
 from ui.access import deny_client, record_view
+from ui.charts import small_multiples_chart, spec, timeline_chart
 from ui.data import get_database, load
 from ui.viewer import require_viewer
 from ui.widgets import as_of_date, progress_report_button
@@ -143,7 +145,7 @@ def scores_row(view: dict, active_goals: int) -> None:
         col.caption(f"**{row['severity']}** · first {row['first_score']:g} ({row['first_severity']})")
 
 
-def goals_section(view: dict, as_of: dt.date) -> None:
+def goals_section(view: dict, scope: Scope, client_id: str, as_of: dt.date) -> None:
     st.subheader("Goals")
     goals, panels = view["goals"], view["panels"]
     table = goals[
@@ -181,16 +183,16 @@ def goals_section(view: dict, as_of: dt.date) -> None:
         if panels.empty:
             st.info("None of these goals has a check-in yet, so there is no path to draw.")
         else:
-            chains = goals.drop_duplicates("chain_head")
-            # Target dates beyond the as-of day would only stretch every panel: leave them out here.
-            domain = time_domain(panels, chains.drop(columns="target_date"), as_of)
             st.caption(
                 "Each panel is one goal (a revised goal with the goals before it, faded), on a shared "
                 "time axis in progress units: 0% = baseline, 100% = target. Triangles are sudden "
                 "gains (up) and losses (down)."
             )
-            st.altair_chart(
-                goal_small_multiples(panels, domain), key="small_multiples", width="content", theme=None
+            st.vega_lite_chart(
+                spec=spec(small_multiples_chart, scope, client_id, as_of),
+                key="small_multiples",
+                width="content",
+                theme=None,
             )
     with table_tab:
         st.dataframe(table, hide_index=True, column_config=config, width="stretch", key="goals_table")
@@ -231,8 +233,8 @@ def timeline_section(client_id: str, goal_id: str, as_of: dt.date, viewer) -> No
         )
     chart_tab, table_tab = st.tabs(["Chart", "Table"])
     with chart_tab:
-        st.altair_chart(
-            goal_timeline_view(points, chain, events, sessions, as_of, practice, width=TIMELINE_WIDTH),
+        st.vega_lite_chart(
+            spec=spec(timeline_chart, viewer.scope, client_id, goal_id, as_of, TIMELINE_WIDTH),
             key="timeline",
             width="content",
             # Vega's own theme: Streamlit's shrinks the legend symbols until the phase shapes
@@ -339,7 +341,7 @@ try:
         )
         st.stop()
     scores_row(view, int((goals["lifecycle_status"] == "active").sum()))
-    goals_section(view, as_of)
+    goals_section(view, viewer.scope, client_id, as_of)
     st.divider()
     goal_id = choose_goal(goals)
     if goal_id is None:

@@ -202,3 +202,59 @@ def test_the_clients_therapist_can_download_their_progress_report_and_it_is_logg
     at.download_button(key="progress_report_pdf").click().run()
     assert not at.exception
     assert len(Database(clinic_file).query_sql(rows)) == 2
+
+
+def test_a_chart_drawn_from_its_cached_spec_is_the_chart_st_altair_chart_draws() -> None:
+    # ui/charts.py uses Streamlit's private conversion of an Altair chart so that the spec can
+    # be cached; drawn with st.vega_lite_chart, it must give what st.altair_chart gives.
+    from streamlit.testing.v1 import AppTest
+
+    def script() -> None:
+        import altair as alt
+        import pandas as pd
+        import streamlit as st
+
+        from ui.charts import _convert_altair_to_vega_lite_spec
+
+        frame = pd.DataFrame({"day": pd.to_datetime(["2026-01-05", "2026-01-12"]), "value": [3.0, 5.5]})
+        chart = alt.Chart(frame).mark_line().encode(x="day:T", y="value:Q").properties(width=300)
+        st.altair_chart(chart, theme=None, width="content")
+        st.vega_lite_chart(spec=_convert_altair_to_vega_lite_spec(chart), theme=None, width="content")
+
+    at = AppTest.from_function(script).run()
+    assert not at.exception
+    drawn, cached = (el.proto for el in at.get("vega_lite_chart"))
+    assert json.loads(drawn.spec) == json.loads(cached.spec)
+    assert [(d.name, d.data.data) for d in drawn.datasets] == [(d.name, d.data.data) for d in cached.datasets]
+    assert len(drawn.datasets) == 1 and drawn.datasets[0].data.data
+
+
+def test_a_rerun_draws_the_timeline_from_the_cached_spec_without_building_it_again(
+    clinic_file, monkeypatch
+) -> None:
+    import ui.charts
+
+    built: list[str] = []
+    original = ui.charts.goal_timeline_view
+
+    def counting(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        built.append("timeline")
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(ui.charts, "goal_timeline_view", counting)
+    params = {"as_of": "2026-03-01", "client": "a", "goal": "g2"}
+    at = run_page("client", clinic_file, therapist(clinic_file), params, monkeypatch)
+    assert not at.exception and built == ["timeline"]
+    first = at.get("vega_lite_chart")[timeline_index(at)].proto.spec
+    at.run()
+    assert not at.exception and built == ["timeline"]
+    assert at.get("vega_lite_chart")[timeline_index(at)].proto.spec == first
+    # Another goal is another answer, built afresh.
+    at.selectbox(key="goal_pick").select("mood").run()
+    assert not at.exception and built == ["timeline", "timeline"]
+    # An import forgets the cached data and the charts drawn from it.
+    from ui.data import clear_cache
+
+    clear_cache()
+    at.run()
+    assert not at.exception and built == ["timeline", "timeline", "timeline"]

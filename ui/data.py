@@ -81,6 +81,13 @@ def load(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     )
 
 
+# Other caches keyed like `load`'s (ui/charts.py's chart specs), cleared with it.
+DEPENDENT_CACHES: list[Any] = []
+
+
 def clear_cache() -> None:
-    """Forget every cached result (after an import or a settings change)."""
+    """Forget every cached result (after an import or a settings change), and everything
+    drawn from them."""
     _cached_call.clear()
+    for cache in DEPENDENT_CACHES:
+        cache.clear()
