@@ -1,9 +1,9 @@
 """The client page's charts as Vega-Lite specs, cached like the data they draw.
 
 Drawing a goal's timeline and a client's small multiples with Altair, then turning them into a
-validated Vega-Lite spec, was most of a cached rerun of the client page: about 0.7 s of 0.8 s
-with a goal open at clinic scale (py-spy, docs/performance.md), paid again on every widget
-change although the data had not changed. So the spec is built once per answer and cached
+validated Vega-Lite spec, was nearly all of a cached rerun of the client page (py-spy), paid
+again on every widget change although the data had not changed: with a goal open at clinic
+scale a cached rerun took 0.64 s, and 0.11 s with the specs cached (docs/performance.md). So the spec is built once per answer and cached
 under the same key as the data it draws: the function, the database file and its last change,
 and every argument, the viewer's `Scope` included (cached values are shared by every user of
 the server, ui/data.py).
@@ -49,7 +49,8 @@ def small_multiples_chart(scope: Scope, client_id: str, as_of: dt.date) -> alt.T
     return goal_small_multiples(view["panels"], domain)
 
 
-@st.cache_data(ttl=600, show_spinner=False, max_entries=1024)
+# A spec carries its data as Arrow (tens of kB), hence fewer entries than ui/data.py keeps.
+@st.cache_data(ttl=600, show_spinner=False, max_entries=512)
 def _cached_spec(name: str, db_path: str, version: int, args: tuple) -> dict[str, Any]:
     chart: Callable[..., alt.TopLevelMixin] = getattr(importlib.import_module(__name__), name)
     return _convert_altair_to_vega_lite_spec(chart(*args))
