@@ -18,11 +18,11 @@ from analytics.audit import (
     widen,
     worst_first,
 )
-from analytics.charts.audit import monthly_trend_chart, practitioner_bars
 from analytics.errors import WaymarkError
 from analytics.exports import to_safe_csv
 from analytics.settings import REGISTRY, get_settings
 from ui.access import record_export, record_view
+from ui.charts import audit_bars_chart, audit_trend_chart, spec
 from ui.data import load
 from ui.viewer import require_viewer
 from ui.widgets import as_of_date
@@ -189,7 +189,6 @@ sort_key = st.selectbox(
 )
 keep_in_url("metric", sort_key, "followup_sessions")
 ordered = worst_first(table, sort_key)
-clinic_rate = headline.set_index("metric").loc[sort_key, "rate"]
 
 column_config: dict[str, object] = {"group_name": st.column_config.TextColumn("Practitioner", pinned=True)}
 shown = ["group_name"]
@@ -203,7 +202,11 @@ for metric in METRICS:
 
 chart_tab, table_tab = st.tabs(["Chart", "Table"])
 with chart_tab:
-    st.altair_chart(practitioner_bars(ordered, sort_key, clinic_rate), width="stretch", key="audit_bars")
+    st.vega_lite_chart(
+        spec=spec(audit_bars_chart, viewer.scope, period, as_of, TREND_MONTHS, n, d, k, sort_key),
+        width="stretch",
+        key="audit_bars",
+    )
     st.caption("The dashed line is everyone in view. Bars show the rate; the text, the counts.")
 with table_tab:
     st.dataframe(
@@ -254,7 +257,11 @@ except WaymarkError as err:
     st.stop()
 trend_chart, trend_table = st.tabs(["Chart", "Table"])
 with trend_chart:
-    st.altair_chart(monthly_trend_chart(trends), width="stretch", key="audit_trends")
+    st.vega_lite_chart(
+        spec=spec(audit_trend_chart, viewer.scope, period, as_of, TREND_MONTHS, n, d, k, trend_who),
+        width="stretch",
+        key="audit_trends",
+    )
     st.caption(
         "Clients lacking follow-up is the one where lower is better. A month with nothing to "
         "count has no point."

@@ -1,4 +1,4 @@
-"""The client page's charts as Vega-Lite specs, cached like the data they draw.
+"""The pages' charts as Vega-Lite specs, cached like the data they draw.
 
 Drawing a goal's timeline and a client's small multiples with Altair, then turning them into a
 validated Vega-Lite spec, was nearly all of a cached rerun of the client page (py-spy), paid
@@ -24,6 +24,8 @@ import streamlit as st
 # by tests/test_page_client.py against `st.altair_chart`'s output.
 from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec
 
+from analytics.audit import Period, audit_overview, monthly_trends, worst_first
+from analytics.charts.audit import monthly_trend_chart, practitioner_bars
 from analytics.charts.timeline import goal_small_multiples, goal_timeline_view, time_domain
 from analytics.scope import Scope
 from analytics.timeline import client_view, goal_view
@@ -47,6 +49,28 @@ def small_multiples_chart(scope: Scope, client_id: str, as_of: dt.date) -> alt.T
     # Target dates beyond the as-of day would only stretch every panel: leave them out here.
     domain = time_domain(view["panels"], chains.drop(columns="target_date"), as_of)
     return goal_small_multiples(view["panels"], domain)
+
+
+def audit_bars_chart(
+    scope: Scope, period: Period, as_of: dt.date, months: int, n: int, d: int, k: int, metric: str
+) -> alt.TopLevelMixin:
+    """The follow-up audit's bars of one metric per practitioner, worst first, with everyone's
+    rate as a rule (`practitioner_bars`), from the page's `audit_overview`."""
+    overview = load(audit_overview, scope, period, as_of, months, n, d, k)
+    clinic_rate = overview.headline.set_index("metric").loc[metric, "rate"]
+    return practitioner_bars(worst_first(overview.table, metric), metric, clinic_rate)
+
+
+def audit_trend_chart(
+    scope: Scope, period: Period, as_of: dt.date, months: int, n: int, d: int, k: int, who: str
+) -> alt.TopLevelMixin:
+    """The audit's month-by-month lines (`monthly_trend_chart`) of everyone in view (`who` =
+    "all", from the page's `audit_overview`) or of one practitioner."""
+    if who == "all":
+        trends = load(audit_overview, scope, period, as_of, months, n, d, k).trends
+    else:
+        trends = load(monthly_trends, scope, as_of, months, n, d, k, "clinic", who)
+    return monthly_trend_chart(trends)
 
 
 # A spec carries its data as Arrow (tens of kB), hence fewer entries than ui/data.py keeps.
