@@ -29,6 +29,7 @@ from analytics.coping import (
 )
 from analytics.errors import AccessDenied, WaymarkError
 from ui.access import deny_client, record_view
+from ui.charts import data_spec
 from ui.data import load
 from ui.viewer import require_viewer
 from ui.widgets import as_of_date
@@ -96,10 +97,10 @@ def signed(value: float | None, fmt: str = "{:+.1f}") -> str:
     return "—" if value is None or pd.isna(value) else fmt.format(value)
 
 
-def chart_or_table(chart: object, table: pd.DataFrame, column_config: dict, key: str) -> None:
+def chart_or_table(chart: dict, table: pd.DataFrame, column_config: dict, key: str) -> None:
     chart_tab, table_tab = st.tabs(["Chart", "Table"])
     with chart_tab:
-        st.altair_chart(chart, width="stretch", key=f"{key}_chart")
+        st.vega_lite_chart(spec=chart, width="stretch", key=f"{key}_chart")
     with table_tab:
         st.dataframe(table, hide_index=True, column_config=column_config, width="stretch", key=f"{key}_table")
 
@@ -199,7 +200,9 @@ def client_view(viewer, as_of: dt.date, start: dt.date, weeks: int) -> None:
     st.subheader("Practice per week")
     weekly = practice["weekly"]
     chart_or_table(
-        weekly_practice_chart(weekly),
+        data_spec(
+            weekly_practice_chart, client_practice, viewer.scope, client_id, start, as_of, parts=("weekly",)
+        ),
         weekly,
         {
             "week": st.column_config.DateColumn("Week starting", format="D MMM YYYY"),
@@ -241,10 +244,20 @@ def client_view(viewer, as_of: dt.date, start: dt.date, weeks: int) -> None:
     drop_col, help_col = st.columns(2)
     with drop_col:
         st.markdown("**Drop in distress per skill**")
-        st.altair_chart(distress_drop_chart(effects), width="stretch", key="drop_chart")
+        st.vega_lite_chart(
+            spec=data_spec(
+                distress_drop_chart, skill_effects, viewer.scope, client_id, start, as_of, min_uses
+            ),
+            width="stretch",
+            key="drop_chart",
+        )
     with help_col:
         st.markdown("**Helpfulness per skill**")
-        st.altair_chart(helpfulness_chart(effects), width="stretch", key="help_chart")
+        st.vega_lite_chart(
+            spec=data_spec(helpfulness_chart, skill_effects, viewer.scope, client_id, start, as_of, min_uses),
+            width="stretch",
+            key="help_chart",
+        )
     with st.expander("Table of every skill"):
         st.dataframe(
             effects.drop(columns=["skill_id"]),
@@ -296,10 +309,18 @@ def practice_and_progress(
             "to set practice beside. Choose a longer period or another goal."
         )
         return
-    weekly = beside["weekly"]
     chart_or_table(
-        practice_beside_progress_chart(
-            weekly, intervals, MEASURE_TITLES.get(goal["measure"], "Check-in value")
+        data_spec(
+            practice_beside_progress_chart,
+            goal_practice,
+            viewer.scope,
+            client_id,
+            goal_id,
+            start,
+            as_of,
+            unlinked,
+            parts=("weekly", "intervals"),
+            extra=(MEASURE_TITLES.get(goal["measure"], "Check-in value"),),
         ),
         intervals,
         {
@@ -378,7 +399,8 @@ def clinic_view(viewer, as_of: dt.date, start: dt.date, weeks: int) -> None:
         help="A client is listed when they logged in the W weeks before the last W weeks, and not since.",
     )
     record_view(PAGE, None, "clinic")
-    skills = load(clinic_skills, viewer.scope, start, as_of, None if area == "all" else area, min_uses)
+    skills_args = (viewer.scope, start, as_of, None if area == "all" else area, min_uses)
+    skills = load(clinic_skills, *skills_args)
     if skills.empty:
         st.info(
             f"No coping skill was logged in your view in these {weeks} weeks"
@@ -413,10 +435,18 @@ def clinic_view(viewer, as_of: dt.date, start: dt.date, weeks: int) -> None:
         practice_col, drop_col = st.columns(2)
         with practice_col:
             st.markdown("**Most practised**")
-            st.altair_chart(clinic_practice_chart(skills), width="stretch", key="clinic_practice_chart")
+            st.vega_lite_chart(
+                spec=data_spec(clinic_practice_chart, clinic_skills, *skills_args),
+                width="stretch",
+                key="clinic_practice_chart",
+            )
         with drop_col:
             st.markdown("**Drop in distress per skill**")
-            st.altair_chart(distress_drop_chart(skills), width="stretch", key="clinic_drop_chart")
+            st.vega_lite_chart(
+                spec=data_spec(distress_drop_chart, clinic_skills, *skills_args),
+                width="stretch",
+                key="clinic_drop_chart",
+            )
         with st.expander("Table of every skill"):
             st.dataframe(
                 skills.drop(columns=["skill_id"]),
@@ -427,7 +457,7 @@ def clinic_view(viewer, as_of: dt.date, start: dt.date, weeks: int) -> None:
             )
         st.subheader("Practice by life area")
         chart_or_table(
-            life_area_heatmap(area_frame),
+            data_spec(life_area_heatmap, life_area_practice, viewer.scope, start, as_of),
             area_frame.drop(columns=["skill_id"]).fillna({"life_area": "No goal recorded"}),
             {"life_area": "Life area", "skill": "Skill", "uses": "Skill logs", "clients": "Clients"},
             "areas",

@@ -6,6 +6,7 @@ import streamlit as st
 
 from analytics.charts.overview import monthly_activity_chart
 from analytics.overview import clinic_counts, monthly_activity
+from ui.charts import data_spec
 from ui.data import load
 from ui.viewer import require_viewer
 from ui.widgets import as_of_date
@@ -37,7 +38,9 @@ activity = load(monthly_activity, viewer.scope, as_of)
 chart_tab, table_tab = st.tabs(["Chart", "Table"])
 with chart_tab:
     st.caption("Light bars: sessions attended. Dark bars: those at which at least one goal got a check-in.")
-    st.altair_chart(monthly_activity_chart(activity), width="stretch")
+    st.vega_lite_chart(
+        spec=data_spec(monthly_activity_chart, monthly_activity, viewer.scope, as_of), width="stretch"
+    )
 with table_tab:
     st.dataframe(
         activity,

@@ -80,7 +80,45 @@ def _cached_spec(name: str, db_path: str, version: int, args: tuple) -> dict[str
     return _convert_altair_to_vega_lite_spec(chart(*args))
 
 
-DEPENDENT_CACHES.append(_cached_spec)
+@st.cache_data(ttl=600, show_spinner=False, max_entries=512)
+def _cached_data_spec(
+    chart: tuple[str, str],
+    data: tuple[str, str],
+    db_path: str,
+    version: int,
+    args: tuple,
+    parts: tuple,
+    extra: tuple,
+) -> dict[str, Any]:
+    draw = getattr(importlib.import_module(chart[0]), chart[1])
+    answer = load(getattr(importlib.import_module(data[0]), data[1]), *args)
+    frames = [answer[part] for part in parts] if parts else [answer]
+    return _convert_altair_to_vega_lite_spec(draw(*frames, *extra))
+
+
+def data_spec(
+    chart: Callable[..., alt.TopLevelMixin],
+    data: Callable[..., Any],
+    *args: Any,
+    parts: tuple[str, ...] = (),
+    extra: tuple = (),
+) -> dict[str, Any]:
+    """The Vega-Lite spec of an `analytics.charts` function drawn from an `analytics` call:
+    `chart(answer, *extra)`, or `chart(answer[p1], answer[p2], …, *extra)` for `parts`, where
+    `answer = load(data, *args)` (ui/data.py); cached by all of these and the database's
+    version, like the answer itself."""
+    if not chart.__module__.startswith("analytics.charts."):
+        raise ValueError("only analytics.charts functions are drawn here")
+    db = get_database()
+    return _cached_data_spec(
+        (chart.__module__, chart.__name__),
+        (data.__module__, data.__name__),
+        db.path,
+        data_version(db),
+        args,
+        parts,
+        extra,
+    )
 
 
 def spec(chart: Callable[..., alt.TopLevelMixin], *args: Any) -> dict[str, Any]:
@@ -90,3 +128,6 @@ def spec(chart: Callable[..., alt.TopLevelMixin], *args: Any) -> dict[str, Any]:
         raise ValueError("only this module's charts are cached here")
     db = get_database()
     return _cached_spec(chart.__name__, db.path, data_version(db), args)
+
+
+DEPENDENT_CACHES.extend([_cached_spec, _cached_data_spec])
