@@ -26,12 +26,12 @@ if counts["active_clients"] == 0:
 
 cols = st.columns(5)
 cols[0].metric(
-    "Practitioners", counts["practitioners"], help="Practitioners with at least one active client."
+    "Practitioners", f"{counts['practitioners']:,}", help="Practitioners with at least one active client."
 )
-cols[1].metric("Active clients", counts["active_clients"])
-cols[2].metric("Active goals", counts["active_goals"])
-cols[3].metric("Sessions attended, 90 days", counts["sessions_90d"])
-cols[4].metric("Goal check-ins, 90 days", counts["checkins_90d"])
+cols[1].metric("Active clients", f"{counts['active_clients']:,}")
+cols[2].metric("Active goals", f"{counts['active_goals']:,}")
+cols[3].metric("Sessions attended, 90 days", f"{counts['sessions_90d']:,}")
+cols[4].metric("Goal check-ins, 90 days", f"{counts['checkins_90d']:,}")
 
 st.subheader("Sessions with a goal check-in, by month")
 activity = load(monthly_activity, viewer.scope, as_of)
