@@ -95,8 +95,8 @@ if rows.empty:
 counts = rows["action"].value_counts()
 metrics = st.columns(4)
 metrics[0].metric("Rows", f"{len(rows):,}")
-metrics[1].metric("Views", int(counts.get("view", 0)))
-metrics[2].metric("Exports", int(counts.get("export", 0)))
+metrics[1].metric("Views", f"{int(counts.get('view', 0)):,}")
+metrics[2].metric("Exports", f"{int(counts.get('export', 0)):,}")
 metrics[3].metric(
     "Refused",
     int(counts.get("denied", 0)),

@@ -101,9 +101,9 @@ if clients.empty:
 totals = caseload_totals(clients)
 st.markdown(f"##### {headline(totals)}")
 cols = st.columns(len(FLAGS) + 1)
-cols[0].metric("Clients in care", totals["clients"])
+cols[0].metric("Clients in care", f"{int(totals['clients']):,}")
 for col, flag in zip(cols[1:], FLAGS, strict=True):
-    col.metric(flag.total_label, totals[flag.key], help=flag.meaning)
+    col.metric(flag.total_label, f"{int(totals[flag.key]):,}", help=flag.meaning)
 
 # ---------------------------------------------------------------- filters (kept in the URL)
 statuses = [s for s in FHIR_ACHIEVEMENT if any(s in v for v in clients["derived_statuses"])]

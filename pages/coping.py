@@ -177,7 +177,9 @@ def client_view(viewer, as_of: dt.date, start: dt.date, weeks: int) -> None:
 
     cols = st.columns(5)
     cols[0].metric(
-        "Skill logs", summary["logs"], help="Every log counts as a use, with or without an after rating."
+        "Skill logs",
+        f"{summary['logs']:,}",
+        help="Every log counts as a use, with or without an after rating.",
     )
     cols[1].metric("Weeks with practice", f"{summary['weeks_practised']} of {weeks}")
     cols[2].metric("Different skills", summary["distinct_skills"])
@@ -409,10 +411,10 @@ def clinic_view(viewer, as_of: dt.date, start: dt.date, weeks: int) -> None:
         )
     else:
         cols = st.columns(3)
-        cols[0].metric("Skill logs", int(skills["uses"].sum()))
+        cols[0].metric("Skill logs", f"{int(skills['uses'].sum()):,}")
         cols[1].metric("Different skills", len(skills))
         rated = int(skills["rated_uses"].sum())
-        cols[2].metric("Logs with an after rating", rated, help=UNRATED_NOTE)
+        cols[2].metric("Logs with an after rating", f"{rated:,}", help=UNRATED_NOTE)
         heading = "All life areas" if area == "all" else area
         st.subheader(f"Most practised and most helpful skills · {heading}")
         ranked = skills[skills["help_rank"].notna()].sort_values("help_rank")

@@ -97,8 +97,8 @@ def show_check(report: ImportReport) -> None:
     cols = st.columns(4)
     cols[0].metric("Files", len(report.files))
     cols[1].metric("Rows read", f"{report.rows_read:,}")
-    cols[2].metric("Errors", errors, help="Each one stops the import until it is fixed.")
-    cols[3].metric("Warnings", warnings, help="Worth checking; they do not stop the import.")
+    cols[2].metric("Errors", f"{errors:,}", help="Each one stops the import until it is fixed.")
+    cols[3].metric("Warnings", f"{warnings:,}", help="Worth checking; they do not stop the import.")
     if report.problems:
         st.subheader("What to fix")
         st.caption(
