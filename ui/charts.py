@@ -1,12 +1,12 @@
 """The pages' charts as Vega-Lite specs, cached like the data they draw.
 
-Drawing a goal's timeline and a client's small multiples with Altair, then turning them into a
-validated Vega-Lite spec, was nearly all of a cached rerun of the client page (py-spy), paid
-again on every widget change although the data had not changed: with a goal open at clinic
-scale a cached rerun took 0.64 s, and 0.11 s with the specs cached (docs/performance.md). So the spec is built once per answer and cached
-under the same key as the data it draws: the function, the database file and its last change,
-and every argument, the viewer's `Scope` included (cached values are shared by every user of
-the server, ui/data.py).
+Building a chart with Altair and turning it into a validated Vega-Lite spec was most of a
+cached rerun (py-spy), paid again on every widget change although the data had not changed:
+with a goal open on the client page at clinic scale a cached rerun took 0.64 s, and 0.11 s
+with the specs cached (docs/performance.md). So each spec is built once per answer and cached
+under the same key as the data it draws: the chart, the call, the database file and its last
+change, and every argument, the viewer's `Scope` included (cached values are shared by every
+user of the server, ui/data.py).
 """
 
 from __future__ import annotations
