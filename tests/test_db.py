@@ -160,3 +160,26 @@ def test_strings_are_written_without_fsst_compression(tmp_path: Path) -> None:
         found = {m for (m,) in cur.execute(methods).fetchall()}
     db.close()
     assert found and "FSST" not in found
+
+
+def test_every_gateway_is_closed_at_exit_even_one_that_lingers(tmp_path: Path) -> None:
+    from analytics.db import _close_every_gateway
+
+    path = tmp_path / "exit.duckdb"
+    db = Database(path, linger=600)
+    db.migrate()
+    assert db.scalar("SELECT count(*) FROM practitioners") == 0 and db._attached()
+    _close_every_gateway()
+    assert db._con is None and not db._attached()
+    # A process that exits while its gateway lingers (a watcher thread waiting) exits cleanly.
+    code = (
+        "import sys; from analytics.db import Database; d=Database(sys.argv[1], linger=600);"
+        "d.scalar('SELECT count(*) FROM practitioners')"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(path)],
+        cwd=Path(__file__).parent.parent,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0 and "terminate called" not in done.stderr
