@@ -31,15 +31,15 @@ def tiles(at) -> dict[str, tuple[str, str]]:
     return {m.label: (m.value, m.delta) for m in at.metric}
 
 
-def test_supervisor_sees_february_tiles_with_the_change_since_january(clinic_file, monkeypatch) -> None:
+def one_month(clinic_file, monkeypatch, as_of: str = "2026-02-28", role: str = "supervisor"):  # noqa: ANN001, ANN201
+    """The audit page for the one month up to `as_of`, as sup (or an admin)."""
     db = Database(clinic_file)
-    at = run_page(
-        "audit",
-        clinic_file,
-        viewer_for(db, "supervisor", "sup"),
-        {"as_of": "2026-02-28", "months": "1"},
-        monkeypatch,
-    )
+    viewer = viewer_for(db, role, "sup" if role == "supervisor" else None)
+    return run_page("audit", clinic_file, viewer, {"as_of": as_of, "months": "1"}, monkeypatch)
+
+
+def test_supervisor_sees_february_tiles_with_the_change_since_january(clinic_file, monkeypatch) -> None:
+    at = one_month(clinic_file, monkeypatch)
     assert not at.exception
     shown = tiles(at)
     # February 6/9 sessions followed up against January 5/6: 67 %, 67 − 83 = −17 points.
@@ -59,14 +59,7 @@ def test_supervisor_sees_february_tiles_with_the_change_since_january(clinic_fil
 def test_no_change_since_the_previous_period_reads_plus_minus_zero_without_an_arrow(
     clinic_file, monkeypatch
 ) -> None:
-    db = Database(clinic_file)
-    at = run_page(
-        "audit",
-        clinic_file,
-        viewer_for(db, "supervisor", "sup"),
-        {"as_of": "2026-01-31", "months": "1"},
-        monkeypatch,
-    )
+    at = one_month(clinic_file, monkeypatch, "2026-01-31")
     assert not at.exception
     shown = {m.label: m for m in at.metric}
     # Every client in sup's team had a goal in January and in December: 100 % both times, a
@@ -80,14 +73,7 @@ def test_no_change_since_the_previous_period_reads_plus_minus_zero_without_an_ar
 
 
 def test_changing_the_period_and_the_settings_changes_the_numbers(clinic_file, monkeypatch) -> None:
-    db = Database(clinic_file)
-    at = run_page(
-        "audit",
-        clinic_file,
-        viewer_for(db, "supervisor", "sup"),
-        {"as_of": "2026-02-28", "months": "1"},
-        monkeypatch,
-    )
+    at = one_month(clinic_file, monkeypatch)
     assert tiles(at)["Follow-up rate (sessions)"][0] == "67%"
     # Three months (Dec–Feb): December 0/2, January 5/6, February 6/9 = 11/17 = 65 %.
     at.selectbox(key="audit_months").set_value(3).run()
@@ -129,14 +115,7 @@ def test_the_drill_down_lists_the_cases_behind_a_practitioners_number(clinic_fil
 def test_an_admin_sees_everyone_including_practitioners_without_a_supervisor(
     clinic_file, monkeypatch
 ) -> None:
-    db = Database(clinic_file)
-    at = run_page(
-        "audit",
-        clinic_file,
-        viewer_for(db, "admin", None),
-        {"as_of": "2026-02-28", "months": "1"},
-        monkeypatch,
-    )
+    at = one_month(clinic_file, monkeypatch, role="admin")
     assert not at.exception
     assert "Quinn Nine" in chart_data(at, 0)["practitioner"].tolist()
     # Z attended once in February, not lacking: 2 of 6 clients.
@@ -160,14 +139,7 @@ def test_an_empty_team_is_told_so_kindly(tmp_path, monkeypatch) -> None:
 
 
 def test_the_trend_can_show_one_practitioners_months(clinic_file, monkeypatch) -> None:
-    db = Database(clinic_file)
-    at = run_page(
-        "audit",
-        clinic_file,
-        viewer_for(db, "supervisor", "sup"),
-        {"as_of": "2026-02-28", "months": "1"},
-        monkeypatch,
-    )
+    at = one_month(clinic_file, monkeypatch)
     trend = chart_data(at, 1)
     feb = trend[(trend["metric"] == "followup_sessions") & (trend["month"] == "2026-02-01")]
     assert feb["rate"].iloc[0] == pytest.approx(6 / 9)
