@@ -348,9 +348,9 @@ def practice_and_progress(
     if assoc["more_practice_n"] and assoc["less_practice_n"]:
         lines.append(
             f"Stretches with more practice than that (n = {assoc['more_practice_n']}) moved "
-            f"{signed(100 * assoc['more_practice_change'], '{:+.0f}')}% of the scale on average; "
+            f"{signed(100 * assoc['more_practice_change'])}% of the scale on average; "
             f"stretches with less (n = {assoc['less_practice_n']}) moved "
-            f"{signed(100 * assoc['less_practice_change'], '{:+.0f}')}%."
+            f"{signed(100 * assoc['less_practice_change'])}%."
         )
     elif n == 1:
         lines.append("With a single stretch there is nothing to compare yet.")

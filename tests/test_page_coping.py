@@ -94,6 +94,11 @@ def test_practice_beside_progress_counts_unlinked_logs_until_told_not_to(db_path
     assert table["logs"].tolist() == [2, 1, 0, 1, 0]
     text = " ".join(m.value for m in at.markdown)
     assert "Over the 5 stretches between consecutive check-ins" in text and "ρ = +0.73" in text
+    # More practice than the median of 1 a week: the first stretch, +0.1 of the scale; less: the
+    # other four, mean 0.0625 (test_coping.py). One decimal, so a small change does not read
+    # "+0%" or "-0%" (6.25 rounds to even: 6.2).
+    assert "(n = 1) moved +10.0% of the scale on average" in text
+    assert "(n = 4) moved +6.2%." in text
     assert any("association, not a cause" in c.value for c in at.caption)
     at.checkbox(key="unlinked").uncheck().run()
     assert at.dataframe[-1].value["logs"].tolist() == [2, 1, 0, 0, 0]
