@@ -388,6 +388,25 @@ class Database:
             except duckdb.Error as exc:
                 raise _translate(exc, self.path) from None
 
+    def rows(self, name: str, params: Params = None) -> list[tuple]:
+        """A named query's rows as tuples: for a handful of rows worked on in Python, where
+        building a DataFrame costs more than the query (docs/performance.md)."""
+        with self.connection() as cur:
+            try:
+                return cur.execute(self.sql_text(name), params).fetchall()
+            except duckdb.Error as exc:
+                raise _translate(exc, self.path) from None
+
+    def records(self, name: str, params: Params = None) -> list[dict[str, Any]]:
+        """A named query's rows as dicts by column name (see `rows`)."""
+        with self.connection() as cur:
+            try:
+                result = cur.execute(self.sql_text(name), params)
+                names = [d[0] for d in result.description]
+                return [dict(zip(names, row, strict=True)) for row in result.fetchall()]
+            except duckdb.Error as exc:
+                raise _translate(exc, self.path) from None
+
     def execute(self, name: str, params: Params = None) -> None:
         """Run a named statement that returns nothing."""
         self.execute_sql(self.sql_text(name), params)

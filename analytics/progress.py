@@ -15,8 +15,10 @@ downs of psychotherapy: sudden gains and sudden losses identified with session r
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from analytics.db import Database
@@ -141,14 +143,12 @@ def relation_text(name: str) -> str:
     return "\n".join(lines)
 
 
-def points_relations(candidates: str = "progress.checkin_candidates") -> str:
+def points_relations() -> str:
     """CTEs (without WITH) ending in the relation `points`: the check-in points
-    (`progress.checkin_rule`) of the goals that the named CTE list `candidates` offers as
-    `candidate_goals` (by default `progress.checkin_candidates`: by scope, client or goal ids;
-    the timeline offers a revision chain). One rule, whichever goals it runs over. All texts
-    are this package's own SQL files."""
+    (`progress.checkin_rule`) of the goals `progress.checkin_candidates` offers (by scope,
+    client or goal ids). All texts are this package's own SQL files."""
     return (
-        f"{_body(candidates)},\n{_body('progress.checkin_goals')},\n"
+        f"{_body('progress.checkin_candidates')},\n{_body('progress.checkin_goals')},\n"
         f"points AS (\n{relation_text('progress.checkin_rule')}\n)"
     )
 
@@ -156,7 +156,7 @@ def points_relations(candidates: str = "progress.checkin_candidates") -> str:
 def _summary_sql(stored: bool) -> str:
     # The summary runs over the relation `status_all`: the stored per-goal summaries when they
     # are exact at the as-of date (analytics/derived_progress.py), else `status` computed from
-    # the two queries above as CTEs, so that the per-check-in rule is written once. All texts
+    # the two queries above as CTEs, so that the per-check-in rule is written once in SQL. All texts
     # are this package's own SQL files, never outside text.
     if stored:
         return f"{_body('progress.stored_status')}\n{_body('progress.status_summary')}"
@@ -199,3 +199,198 @@ def goal_status_summary(
     for column in ("ever_achieved", "sudden_gain_at_latest", "sudden_loss_at_latest"):
         frame[column] = frame[column].astype(bool)
     return frame
+
+
+# The same rule over one revision chain's rows, in Python. The SQL rule above is the one for
+# sets of goals (a caseload, the stored summaries, a client's goals); for one goal's timeline
+# the statement's fixed price (binding and planning a window query: about 6 ms at every
+# scale) is several times the work on its few dozen check-ins, so the timeline reads the rows
+# and applies the rule here. tests/test_progress.py runs every hand-worked series through
+# both, and tests/test_timeline.py compares them on every goal of the demo clinic.
+POINT_COLUMNS = (
+    "goal_id",
+    "client_id",
+    "checkin_id",
+    "session_id",
+    "checkin_date",
+    "seq",
+    "n_checkins",
+    "value",
+    "reporter",
+    "note",
+    "measure",
+    "higher_is_better",
+    "baseline",
+    "target",
+    "progress",
+    "previous_value",
+    "change",
+    "trend_value",
+    "trend_progress",
+    "trend_change",
+    "reached",
+    "reached_before",
+    "previous_reached",
+    "sudden_gain",
+    "sudden_loss",
+    "provisional",
+    "meaningful_change",
+    "reliable_change",
+    "phase",
+)
+_INT_COLUMNS = ("seq", "n_checkins")
+_FLOAT_COLUMNS = (
+    "value",
+    "baseline",
+    "target",
+    "progress",
+    "previous_value",
+    "change",
+    "trend_value",
+    "trend_progress",
+    "trend_change",
+    "meaningful_change",
+    "reliable_change",
+)
+_BOOL_COLUMNS = (
+    "higher_is_better",
+    "reached",
+    "reached_before",
+    "previous_reached",
+    "sudden_gain",
+    "sudden_loss",
+    "provisional",
+)
+
+
+def _ratio(numerator: float | None, denominator: float) -> float | None:
+    return None if numerator is None or denominator == 0 else numerator / denominator
+
+
+def rule_points(goal: dict, checkins: list[tuple]) -> list[dict]:
+    """`progress.checkin_rule` for one goal, in Python: `goal` is its `goals` row (a dict with
+    goal_id, client_id, measure, higher_is_better, baseline, target, scale_min, scale_max) and
+    `checkins` its check-ins on or before the day as (checkin_id, session_id, checkin_date,
+    value, reporter, note). One dict per check-in with the columns of POINT_COLUMNS, NULL as
+    None; no rows for a measure without a rule (the SQL joins the rules). Sources: the module
+    docstring (Tang & DeRubeis 1999; Lutz et al. 2013; Tukey 1977)."""
+    rule = MEASURE_RULES.get(goal["measure"])
+    if rule is None or not checkins:
+        return []
+    rows = sorted(checkins, key=lambda k: (k[2], k[0]))
+    higher = bool(goal["higher_is_better"])
+    direction = 1.0 if higher else -1.0
+    best_end = goal["scale_max"] if higher else goal["scale_min"]
+    target = goal["target"] if goal["target"] is not None else best_end
+    values = [float(k[3]) for k in rows]
+    baseline = goal["baseline"] if goal["baseline"] is not None else values[0]
+    span = target - baseline
+    n = len(rows)
+    reached = [direction * (v - target) >= 0 for v in values]
+    points: list[dict] = []
+    reached_before = False
+    for i, (checkin_id, session_id, checkin_date, _, reporter, note) in enumerate(rows):
+        value = values[i]
+        previous = values[i - 1] if i >= 1 else None
+        two_back = values[i - 2] if i >= 2 else None
+        following = values[i + 1] if i + 1 < n else None
+        change = None if previous is None else direction * (value - previous)
+        next_change = None if following is None else direction * (following - value)
+        # The middle of three: the trailing running median from the third check-in on.
+        trend = (
+            sorted((value, previous, two_back))[1] if two_back is not None and previous is not None else None
+        )
+        previous_level = None if previous is None else abs(best_end - previous)
+        sudden_gain = (
+            change is not None
+            and previous_level is not None
+            and change >= rule.reliable_change
+            and change >= 0.25 * previous_level
+            and (next_change is None or next_change > -0.5 * change)
+        )
+        sudden_loss = (
+            change is not None
+            and previous_level is not None
+            and -change >= rule.reliable_change
+            and -change >= 0.25 * previous_level
+            and (next_change is None or next_change < -0.5 * change)
+        )
+        if i == 0:
+            phase = "start"
+        elif sudden_gain:
+            phase = "sudden gain"
+        elif sudden_loss:
+            phase = "sudden loss"
+        elif reached_before and reached[i]:
+            phase = "maintaining"
+        elif change is not None and change >= rule.meaningful_change:
+            phase = "gain"
+        elif change is not None and change <= -rule.meaningful_change:
+            phase = "setback"
+        else:
+            phase = "plateau"
+        points.append(
+            {
+                "goal_id": goal["goal_id"],
+                "client_id": goal["client_id"],
+                "checkin_id": checkin_id,
+                "session_id": session_id,
+                "checkin_date": checkin_date,
+                "seq": i + 1,
+                "n_checkins": n,
+                "value": value,
+                "reporter": reporter,
+                "note": note,
+                "measure": goal["measure"],
+                "higher_is_better": higher,
+                "baseline": baseline,
+                "target": target,
+                # At the baseline exactly, 0 (not −0 for lower-is-better goals).
+                "progress": 0.0 if value == baseline and span != 0 else _ratio(value - baseline, span),
+                "previous_value": previous,
+                "change": change,
+                "trend_value": trend,
+                "trend_progress": _ratio(None if trend is None else trend - baseline, span),
+                "trend_change": None if two_back is None else direction * (value - two_back),
+                "reached": reached[i],
+                "reached_before": reached_before,
+                "previous_reached": reached[i - 1] if i >= 1 else False,
+                "sudden_gain": sudden_gain,
+                "sudden_loss": sudden_loss,
+                # A sudden change at the latest check-in cannot yet be checked for reversal.
+                "provisional": (sudden_gain or sudden_loss) and following is None,
+                "meaningful_change": rule.meaningful_change,
+                "reliable_change": rule.reliable_change,
+                "phase": phase,
+            }
+        )
+        reached_before = reached_before or reached[i]
+    return points
+
+
+def points_frame(
+    points: list[dict], extra: dict[str, type] | None = None, without: tuple[str, ...] = ()
+) -> pd.DataFrame:
+    """The rows of `rule_points` as the frame `checkin_points` gives (its columns and dtypes),
+    plus `extra` columns (name → numpy type, or `str`) taken from the dicts, less `without`."""
+    extra = extra or {}
+    types: dict[str, object] = {c: str for c in POINT_COLUMNS}
+    types.update({c: np.float64 for c in _FLOAT_COLUMNS})
+    types.update({c: np.int64 for c in _INT_COLUMNS})
+    types.update({c: np.bool_ for c in _BOOL_COLUMNS})
+    types["checkin_date"] = "datetime64[us]"
+    types.update(extra)
+    data: dict[str, object] = {}
+    for column, kind in types.items():
+        if column in without:
+            continue
+        values = [p[column] for p in points]
+        if kind is str:
+            # Strings as pandas infers them from the values (as DuckDB's result does); no
+            # values at all give an object column, as an empty result does.
+            data[column] = values if values else np.array([], dtype=object)
+        elif kind is np.float64:
+            data[column] = np.array([math.nan if v is None else v for v in values], dtype=np.float64)
+        else:
+            data[column] = np.array(values, dtype=kind)
+    return pd.DataFrame(data)

@@ -10,10 +10,11 @@ import datetime as dt
 import math
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 
 from analytics.db import Database
-from analytics.progress import checkin_points, goal_status_summary, measure_params, points_relations
+from analytics.progress import goal_status_summary, points_frame, rule_points
 from analytics.scope import Scope
 
 # Lifecycle order for "active goals first".
@@ -107,30 +108,134 @@ def client_header(db: Database, scope: Scope, client_id: str, as_of: dt.date) ->
 
 CHAIN_LIMIT = 50  # steps walked each way along a revision chain (a guard against a cycle)
 
+CHAIN_COLUMNS = (
+    "goal_id",
+    "position",
+    "client_id",
+    "description",
+    "life_area",
+    "measure",
+    "scale_min",
+    "scale_max",
+    "higher_is_better",
+    "baseline",
+    "target",
+    "start_date",
+    "target_date",
+    "revised_from_goal_id",
+    "lifecycle_status",
+)
 
-def _chain_sql(final: str, points: bool = False) -> str:
-    """`WITH RECURSIVE` the chain walk (timeline.chain_relations), with the check-in points
-    of the chain's goals when `points`, then the named final query. All texts are this
-    package's own SQL files, never outside text."""
-    relations = Database.sql_text("timeline.chain_relations").rstrip().rstrip(";")
-    if points:
-        relations += f",\n{points_relations('timeline.chain_candidates')}"
-    return f"WITH RECURSIVE {relations}\n{Database.sql_text(final)}"
+
+def walk_chain(goals: dict[str, dict], goal_id: str, limit: int = CHAIN_LIMIT) -> list[tuple[str, int]]:
+    """The revision chain of `goal_id` among one client's goals (`goals`, by id, each with its
+    `revised_from_goal_id`): (goal id, position) for the goals it was revised from (−1, −2, …),
+    itself (0) and the goals revised from it (+1, +2, …; a split puts two goals at one
+    position), at most `limit` steps each way. In a cycle of bad data a goal recurs at each
+    position it is walked to; each (goal, position) once. Empty when `goal_id` is not in
+    `goals`."""
+    if goal_id not in goals:
+        return []
+    pairs = {(goal_id, 0)}
+    current, position = goal_id, 0
+    while position > -limit and goals[current]["revised_from_goal_id"] in goals:
+        current, position = goals[current]["revised_from_goal_id"], position - 1
+        pairs.add((current, position))
+    children: dict[str, list[str]] = {}
+    for gid, goal in goals.items():
+        if goal["revised_from_goal_id"] in goals:
+            children.setdefault(goal["revised_from_goal_id"], []).append(gid)
+    frontier, position = {goal_id}, 0
+    while frontier and position < limit:
+        frontier, position = {c for f in frontier for c in children.get(f, ())}, position + 1
+        pairs.update((c, position) for c in frontier)
+    return sorted(pairs, key=lambda p: (p[1], goals[p[0]]["start_date"], p[0]))
 
 
-def _chain_params(scope: Scope, goal_id: str, as_of: dt.date) -> dict:
-    return {**scope.params(), "goal_id": goal_id, "as_of": as_of, "chain_limit": CHAIN_LIMIT}
+def _chain_goals(db: Database, scope: Scope, goal_id: str, as_of: dt.date) -> tuple[dict[str, dict], list]:
+    """The goals started by `as_of` of the client whose goal `goal_id` is, when in scope (by
+    id), and the chain walked over them (`walk_chain`); nothing when out of scope. Two index
+    lookups: the goal's client, then that client's goals (a chain stays within one client)."""
+    client_id = db.scalar(
+        db.sql_text("timeline.goal_client"), {**scope.params(), "goal_id": goal_id, "as_of": as_of}
+    )
+    if client_id is None:
+        return {}, []
+    goals = _client_goal_rows(db, scope, client_id, as_of)
+    return goals, walk_chain(goals, goal_id)
+
+
+def _client_goal_rows(db: Database, scope: Scope, client_id: str, as_of: dt.date) -> dict[str, dict]:
+    rows = db.records(
+        "timeline.client_goals_started", {**scope.params(), "client_id": client_id, "as_of": as_of}
+    )
+    return {row["goal_id"]: row for row in rows}
+
+
+def _checkins(db: Database, goal_ids: list[str], as_of: dt.date) -> dict[str, list[tuple]]:
+    """The check-ins of `goal_ids` (read in scope by the caller) as `rule_points` takes them."""
+    checkins: dict[str, list[tuple]] = {g: [] for g in goal_ids}
+    if goal_ids:
+        for row in db.rows("timeline.goal_checkins", {"goal_ids": goal_ids, "as_of": as_of}):
+            checkins[row[0]].append(row[1:])
+    return checkins
+
+
+def client_points(db: Database, scope: Scope, client_id: str, as_of: dt.date) -> pd.DataFrame:
+    """`analytics.progress.checkin_points` of one client (every goal in scope started by
+    `as_of`, in goal id then check-in order), worked out by the check-in rule's Python twin
+    over the client's rows: two index lookups instead of planning the rule's window query."""
+    with db.hold():
+        goals = _client_goal_rows(db, scope, client_id, as_of)
+        checkins = _checkins(db, sorted(goals), as_of)
+    return points_frame([p for g in sorted(goals) for p in rule_points(goals[g], checkins[g])])
+
+
+def _chain_frame(goals: dict[str, dict], chain: list[tuple[str, int]]) -> pd.DataFrame:
+    data: dict[str, object] = {
+        c: [goals[g][c] for g, _ in chain] if chain else np.array([], dtype=object)
+        for c in CHAIN_COLUMNS
+        if c != "position"
+    }
+    data["position"] = np.array([p for _, p in chain], dtype=np.int32)
+    for column in ("scale_min", "scale_max", "baseline", "target"):
+        data[column] = np.array([math.nan if v is None else v for v in data[column]], dtype=np.float64)
+    data["higher_is_better"] = np.array(data["higher_is_better"], dtype=np.bool_)
+    for column in ("start_date", "target_date"):
+        data[column] = np.array(data[column], dtype="datetime64[us]")
+    return pd.DataFrame(data, columns=list(CHAIN_COLUMNS))
 
 
 def goal_chain(db: Database, scope: Scope, goal_id: str, as_of: dt.date) -> pd.DataFrame:
     """The revision chain of a goal (earlier goals it was revised from, itself, later revisions),
-    one row per goal with `position` (0 = this goal); empty when out of scope."""
-    # One statement: the walk reads the goal's client's few goals, not every goal in scope
-    # (docs/performance.md).
-    frame = db.query_sql(_chain_sql("timeline.goal_chain"), _chain_params(scope, goal_id, as_of))
-    for column in ("start_date", "target_date"):
-        frame[column] = pd.to_datetime(frame[column])
-    return frame
+    one row per goal and position (`position` 0 = this goal) in chain order, with the goal's
+    dates, measure, scale, baseline and target; empty when out of scope."""
+    return _chain_frame(*_chain_goals(db, scope, goal_id, as_of))
+
+
+def _chain_points(
+    db: Database,
+    goals: dict[str, dict],
+    chain: list[tuple[str, int]],
+    goal_id: str,
+    as_of: dt.date,
+    whole_chain: bool,
+) -> pd.DataFrame:
+    wanted = [g for g in dict.fromkeys(g for g, _ in chain) if whole_chain or g == goal_id]
+    checkins = _checkins(db, wanted, as_of)
+    points = {g: rule_points(goals[g], checkins[g]) for g in wanted}
+    rows = [
+        {**point, "position": position, **{c: goals[g][c] for c in ("description", "scale_min", "scale_max")}}
+        for g, position in chain
+        if g in points
+        for point in points[g]
+    ]
+    rows.sort(key=lambda r: (r["checkin_date"], r["position"], r["seq"], r["goal_id"]))
+    return points_frame(
+        rows,
+        extra={"position": np.int32, "description": str, "scale_min": np.float64, "scale_max": np.float64},
+        without=("session_id",),
+    )
 
 
 def goal_timeline(
@@ -140,12 +245,11 @@ def goal_timeline(
     on the goal's own scale, `progress` (0 = baseline, 1 = target, per goal), `trend_value`
     (running median of 3), `phase` (gain, setback, plateau, sudden gain/loss — Tang & DeRubeis
     1999 — maintaining) and `position` in the chain; no rows when out of scope."""
-    # The walk and the points in one statement: the check-in rule of analytics/progress.py
-    # runs over the chain's goals (docs/performance.md).
-    params = {**_chain_params(scope, goal_id, as_of), **measure_params(), "whole_chain": whole_chain}
-    frame = db.query_sql(_chain_sql("timeline.chain_points", points=True), params)
-    frame["checkin_date"] = pd.to_datetime(frame["checkin_date"])
-    return frame
+    # Two lookups (the client's goals, the chain's check-ins) and the check-in rule applied in
+    # Python to the chain's rows (analytics.progress.rule_points; docs/performance.md).
+    with db.hold():
+        goals, chain = _chain_goals(db, scope, goal_id, as_of)
+        return _chain_points(db, goals, chain, goal_id, as_of, whole_chain)
 
 
 def lifecycle_events(db: Database, scope: Scope, goal_ids: Sequence[str], as_of: dt.date) -> pd.DataFrame:
@@ -214,12 +318,12 @@ def client_goal_panels(db: Database, scope: Scope, client_id: str, as_of: dt.dat
         goals = client_goals(db, scope, client_id, as_of)
         if goals.empty:
             return pd.DataFrame()
-        return _panels(goals, checkin_points(db, scope, as_of, client_id=client_id))
+        return _panels(goals, client_points(db, scope, client_id, as_of))
 
 
 def _panels(goals: pd.DataFrame, points: pd.DataFrame) -> pd.DataFrame:
     """`client_goal_panels` from the client's goals (`client_goals`) and check-in points
-    (`checkin_points` of the client), both already read."""
+    (`client_points`), both already read."""
     if goals.empty:
         return pd.DataFrame()
     if points.empty:
@@ -287,14 +391,14 @@ def standard_scores(db: Database, scope: Scope, client_id: str, as_of: dt.date) 
     """Per questionnaire (PHQ-9, GAD-7): first and latest score with dates, `severity`
     (Kroenke 2001; Spitzer 2006), `change` (points, negative = fewer symptoms), `rci` and
     `reliable_change` (Jacobson & Truax 1991 from the first score)."""
-    return _scores(checkin_points(db, scope, as_of, client_id=client_id))
+    return _scores(client_points(db, scope, client_id, as_of))
 
 
 SCORE_COLUMNS = ["measure", "first_score", "first_date", "latest_score", "latest_date", "n_scores"]
 
 
 def _scores(points: pd.DataFrame) -> pd.DataFrame:
-    """`standard_scores` from the client's check-in points (`checkin_points`, on or before
+    """`standard_scores` from the client's check-in points (`client_points`, on or before
     the day, in scope): over all goals on a measure, the first and the latest score by date
     then check-in id, and their count."""
     rows: list[tuple] = []
@@ -347,7 +451,7 @@ def client_view(db: Database, scope: Scope, client_id: str, as_of: dt.date) -> d
     # and the standard scores are worked out from those two, exactly as their own functions do.
     with db.hold():
         goals = client_goals(db, scope, client_id, as_of)
-        points = checkin_points(db, scope, as_of, client_id=client_id) if not goals.empty else pd.DataFrame()
+        points = client_points(db, scope, client_id, as_of) if not goals.empty else pd.DataFrame()
     return {"goals": goals, "gas": _gas(goals), "scores": _scores(points), "panels": _panels(goals, points)}
 
 
@@ -355,16 +459,17 @@ def goal_view(
     db: Database, scope: Scope, client_id: str, goal_id: str, as_of: dt.date
 ) -> dict[str, pd.DataFrame]:
     """One goal's timeline as the client page draws it, read on one attachment in five
-    statements: `chain` (`goal_chain`), `points` (`goal_timeline`, which walks the chain again
-    inside its one statement), `events` (`lifecycle_events`) and `sessions` (`goal_sessions`)
-    of the chain's goals, and `practice`
+    statements: `chain` (`goal_chain`) and `points` (`goal_timeline`) from one read of the
+    client's goals and one of the chain's check-ins, `events` (`lifecycle_events`) and
+    `sessions` (`goal_sessions`) of the chain's goals, and `practice`
     (`analytics.coping.weekly_practice` of the client from the chain's first start to `as_of`).
     Everything is empty when the goal is not in scope, not started by `as_of`, or not one of
     `client_id`'s goals."""
     from analytics.coping import practice_weeks
 
     with db.hold():
-        chain = goal_chain(db, scope, goal_id, as_of)
+        goals, walked = _chain_goals(db, scope, goal_id, as_of)
+        chain = _chain_frame(goals, walked)
         if chain.empty or not (chain["client_id"] == client_id).all():
             empty = pd.DataFrame()
             return {
@@ -377,7 +482,7 @@ def goal_view(
         ids = chain["goal_id"].tolist()
         return {
             "chain": chain,
-            "points": goal_timeline(db, scope, goal_id, as_of),
+            "points": _chain_points(db, goals, walked, goal_id, as_of, whole_chain=True),
             "events": lifecycle_events(db, scope, ids, as_of),
             "sessions": goal_sessions(db, scope, ids, as_of),
             # The chain is the client's and in scope, so the practice query (itself scoped)

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import pytest
 
 from analytics.db import Database
-from analytics.progress import MEASURE_RULES, checkin_points, goal_status_summary
+from analytics.progress import MEASURE_RULES, POINT_COLUMNS, checkin_points, goal_status_summary
 from analytics.scope import Scope
+from analytics.timeline import goal_timeline
 
 P1 = Scope(("p1",))
 LATE = dt.date(2026, 12, 31)
@@ -36,7 +38,13 @@ def one_goal(clinic, values: list[float], **goal) -> None:
 
 
 def points(db, as_of: dt.date = LATE):
-    return checkin_points(db, P1, as_of, goal_ids=["g"])
+    """The SQL rule's points of goal g, after checking that the timeline's Python twin of the
+    rule (analytics.progress.rule_points) gives exactly the same on the same series."""
+    frame = checkin_points(db, P1, as_of, goal_ids=["g"])
+    columns = [c for c in POINT_COLUMNS if c != "session_id"]
+    twin = goal_timeline(db, P1, "g", as_of, whole_chain=False)
+    pd.testing.assert_frame_equal(twin[columns], frame[columns], check_exact=True)
+    return frame
 
 
 def status(db, as_of: dt.date = LATE) -> dict:
@@ -116,6 +124,12 @@ def test_the_quarter_of_previous_level_criterion_can_block_a_sudden_gain(db, cli
     # PHQ-9 27 → 21: 6 points meets the threshold, but 25% of 27 is 6.75 > 6. A plain gain.
     one_goal(clinic, [27, 21, 20], measure="phq-9", baseline=27, target=5)
     assert points(db)["phase"].tolist() == ["start", "gain", "plateau"]
+
+
+def test_a_change_of_exactly_a_quarter_of_the_previous_level_is_a_sudden_gain(db, clinic) -> None:
+    # PHQ-9 24 → 18: 6 points, the threshold, and exactly 25% of 24 (at least, not more than).
+    one_goal(clinic, [24, 18, 17], measure="phq-9", baseline=24, target=5)
+    assert points(db)["phase"].tolist() == ["start", "sudden gain", "plateau"]
 
 
 def test_a_goal_achieved_then_slipping_moves_from_achieved_to_sustaining_to_worsening(db, clinic) -> None:

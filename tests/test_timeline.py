@@ -385,3 +385,79 @@ def test_the_page_views_give_each_calls_own_answer(db, clinic) -> None:
     # never drawn under the wrong client's header.
     clinic.client("b", "p1")
     assert all(frame.empty for frame in tl.goal_view(db, P1, "b", "g2", AS_OF).values())
+
+
+@pytest.fixture(scope="module")
+def demo_clinic():
+    from analytics.demo import build_demo
+
+    db = Database.memory()
+    build_demo(db, seed=7, scale="clinic")
+    yield db
+    db.close()
+
+
+def _sql_timeline(db: Database, scope: Scope, goal_id: str, as_of: dt.date) -> object:
+    """What the timeline must be, from the SQL rule's points of the chain's goals: the rows of
+    each goal once per chain position, with the goal's description and scale, in time order."""
+    from analytics.progress import checkin_points
+
+    chain = tl.goal_chain(db, scope, goal_id, as_of)
+    points = checkin_points(db, scope, as_of, goal_ids=chain["goal_id"].tolist())
+    columns = ["goal_id", "position", "description", "scale_min", "scale_max"]
+    expected = points.drop(columns="session_id").merge(chain[columns], on="goal_id")
+    expected = expected.sort_values(["checkin_date", "position", "seq", "goal_id"], kind="stable")
+    return expected.reset_index(drop=True)
+
+
+@pytest.mark.parametrize("as_of", [dt.date(2026, 6, 1), None])
+def test_the_python_rule_equals_the_sql_rule_on_every_goal_client_and_chain_of_the_demo_clinic(
+    demo_clinic, as_of
+) -> None:
+    # The client page applies the check-in rule in Python (analytics.progress.rule_points), the
+    # rest of the app in SQL (progress.checkin_rule). On every goal of the demo clinic, on a day
+    # mid-way and on the app's default day, the two must agree exactly, value for value and
+    # dtype for dtype; so must each client's points and each revision chain's timeline.
+    import pandas as pd
+
+    from analytics.overview import default_as_of
+    from analytics.progress import checkin_points, points_frame, rule_points
+    from analytics.scope import scope_for
+
+    db = demo_clinic
+    day = as_of or default_as_of(db)
+    everyone = scope_for(db, "admin", None)
+    sql = checkin_points(db, everyone, day)
+    with db.connection() as cur:
+        result = cur.execute("SELECT * FROM goals WHERE start_date <= $day ORDER BY goal_id", {"day": day})
+        names = [d[0] for d in result.description]
+        goals = [dict(zip(names, row, strict=True)) for row in result.fetchall()]
+        checkins = cur.execute(
+            "SELECT goal_id, checkin_id, session_id, checkin_date, value, reporter, note"
+            " FROM goal_checkins WHERE checkin_date <= $day",
+            {"day": day},
+        ).fetchall()
+    by_goal: dict[str, list[tuple]] = {}
+    for row in checkins:
+        by_goal.setdefault(row[0], []).append(row[1:])
+    python = points_frame([p for goal in goals for p in rule_points(goal, by_goal.get(goal["goal_id"], []))])
+    assert len(sql) > 5_000 and sql["phase"].nunique() == 7  # every phase occurs: a real test
+    pd.testing.assert_frame_equal(python, sql, check_exact=True)
+
+    # Each client's points, as the client page reads them, are the SQL rule's for that client.
+    clients = sorted({g["client_id"] for g in goals})
+    assert len(clients) > 50
+    for client_id in clients:
+        pd.testing.assert_frame_equal(
+            tl.client_points(db, everyone, client_id, day),
+            checkin_points(db, everyone, day, client_id=client_id),
+            check_exact=True,
+        )
+
+    revised = [(g["goal_id"], g["revised_from_goal_id"]) for g in goals if g["revised_from_goal_id"]]
+    assert len(revised) > 10
+    for pair in revised:
+        for gid in pair:
+            timeline = tl.goal_timeline(db, everyone, gid, day)
+            expected = _sql_timeline(db, everyone, gid, day)
+            pd.testing.assert_frame_equal(timeline, expected, check_exact=True)

@@ -7,8 +7,7 @@
 -- goals in $goal_ids, of $client_id, or of the clients in $client_ids (goal rows as stored,
 -- with the client's practitioner).
 -- A list of CTEs without WITH; analytics/progress.py puts it in front of checkin_goals and
--- checkin_rule (`points_relations`) and of goal_lifecycle_as_of. The timeline offers a revision chain's goals instead
--- (timeline.chain_candidates).
+-- checkin_rule (`points_relations`) and of goal_lifecycle_as_of.
 candidate_goals AS (
     SELECT g.*, c.practitioner_id
     FROM goals g
@@ -49,9 +48,10 @@ scoped_goals AS (
 
 -- name: checkin_rule
 -- One row per check-in on or before $as_of of the goals of the relation `scoped_goals`
--- (checkin_goals over checkin_candidates or a timeline's chain): value, normalised progress (0 = baseline,
+-- (checkin_goals over checkin_candidates): value, normalised progress (0 = baseline,
 -- 1 = target), change towards the target, rolling-median trend, sudden gain/loss flags and the
--- phase it ends. The rule is written once, here; docs/progress.md states it.
+-- phase it ends. docs/progress.md states the rule; analytics.progress.rule_points is its twin
+-- in Python for one revision chain's rows, held equal by tests.
 WITH ordered AS (
     SELECT
         k.goal_id,

@@ -1,93 +1,52 @@
 -- One goal's timeline: its lineage, lifecycle events and sessions; a client's scores.
 
--- name: chain_relations
--- The relations `client_goals` (every goal started by $as_of of the client whose goal $goal_id
--- is, when that client is in scope) and `chain` (goal id and position of each goal of the
--- revision chain of $goal_id: earlier goals by `revised_from_goal_id` at −1, −2, …, later ones
--- at +1, +2, …, at most $chain_limit steps each way, a guard against a cycle in bad data). A
--- chain stays within one client (an import refuses a goal revised from another client's goal,
--- docs/data-format.md), so the walk reads that client's few goals, found through the goal's
--- id, and never every goal in scope. A list of CTEs after WITH RECURSIVE (analytics/timeline.py).
-the_goal AS (
-    SELECT client_id FROM goals WHERE goal_id = $goal_id AND start_date <= $as_of
-),
-client_goals AS MATERIALIZED (
-    SELECT g.*
-    FROM goals g
-    WHERE g.client_id = (SELECT client_id FROM the_goal)
-      AND g.start_date <= $as_of
-      AND EXISTS (
-          SELECT 1 FROM clients c
-          WHERE c.client_id = (SELECT client_id FROM the_goal)
-            AND c.practitioner_id IN (SELECT unnest($scope::VARCHAR[]))
-      )
-),
-earlier(goal_id, revised_from_goal_id, position) AS (
-    SELECT goal_id, revised_from_goal_id, 0 FROM client_goals WHERE goal_id = $goal_id
-    UNION ALL
-    SELECT g.goal_id, g.revised_from_goal_id, e.position - 1
-    FROM earlier e
-    JOIN client_goals g ON g.goal_id = e.revised_from_goal_id
-    WHERE e.position > -$chain_limit
-),
-later(goal_id, position) AS (
-    SELECT goal_id, 0 FROM client_goals WHERE goal_id = $goal_id
-    UNION ALL
-    SELECT g.goal_id, l.position + 1
-    FROM later l
-    JOIN client_goals g ON g.revised_from_goal_id = l.goal_id
-    WHERE l.position < $chain_limit
-),
-chain AS MATERIALIZED (
-    -- A goal at one position once; in a cycle a goal recurs at other positions, as walked.
-    SELECT DISTINCT goal_id, position
-    FROM (SELECT goal_id, position FROM earlier UNION ALL SELECT goal_id, position FROM later)
-)
+-- name: goal_client
+-- The client whose goal $goal_id is, when that goal started by $as_of and the client is in
+-- scope; no row otherwise.
+SELECT g.client_id
+FROM goals g
+JOIN clients c USING (client_id)
+WHERE g.goal_id = $goal_id
+  AND g.start_date <= $as_of
+  AND list_contains($scope::VARCHAR[], c.practitioner_id);
 
--- name: goal_chain
--- The revision chain of $goal_id (chain_relations): one row per goal and position, with the
--- goal's dates, measure, scale, baseline and target, in chain order.
+-- name: client_goals_started
+-- Every goal of $client_id started by $as_of, when the client is in scope, as stored: the rows
+-- the check-in rule (analytics.progress.rule_points) and a revision chain's walk
+-- (analytics/timeline.py, walk_chain) read. A chain stays within one client (an import refuses
+-- a goal revised from another client's goal, docs/data-format.md), so the walk reads that
+-- client's few goals, through the `goals_client` index, and never every goal in scope.
 SELECT
-    g.goal_id,
-    ch.position,
-    g.client_id,
-    g.description,
-    g.life_area,
-    g.measure,
-    g.scale_min,
-    g.scale_max,
-    g.higher_is_better,
-    g.baseline,
-    g.target,
-    g.start_date,
-    g.target_date,
-    g.revised_from_goal_id,
-    g.lifecycle_status
-FROM client_goals g
-JOIN chain ch USING (goal_id)
-ORDER BY ch.position, g.start_date, g.goal_id;
+    goal_id,
+    client_id,
+    description,
+    life_area,
+    measure,
+    scale_min,
+    scale_max,
+    higher_is_better,
+    baseline,
+    target,
+    start_date,
+    target_date,
+    revised_from_goal_id,
+    lifecycle_status
+FROM goals
+WHERE client_id = $client_id
+  AND start_date <= $as_of
+  AND EXISTS (
+      SELECT 1 FROM clients c
+      WHERE c.client_id = $client_id AND list_contains($scope::VARCHAR[], c.practitioner_id)
+  );
 
--- name: chain_candidates
--- The relation `candidate_goals` of progress.checkin_goals for a timeline: the goals of the
--- relation `chain` (chain_relations), only $goal_id itself unless $whole_chain.
-candidate_goals AS (
-    SELECT g.*
-    FROM client_goals g
-    WHERE g.goal_id IN (SELECT goal_id FROM chain)
-      AND ($whole_chain OR g.goal_id = $goal_id)
-)
-
--- name: chain_points
--- The check-in points (relation `points`, progress.checkin_rule) of the chain's goals in time
--- order, each with its goal's chain position, description and scale (one row per position in
--- a cycle of bad data, as the chain has). Without `session_id`, which the timeline does not
--- draw: read through the `checkins_goal` index it is the costliest column of the row (its
--- FSST strings with NULLs are slow to fetch one row at a time; docs/performance.md).
-SELECT p.* EXCLUDE (session_id), ch.position, g.description, g.scale_min, g.scale_max
-FROM points p
-JOIN chain ch USING (goal_id)
-JOIN client_goals g USING (goal_id)
-ORDER BY p.checkin_date, ch.position, p.seq;
+-- name: goal_checkins
+-- The check-ins on or before $as_of of the goals in $goal_ids (one client's, read in scope by
+-- client_goals_started), as the check-in rule reads them (analytics.progress.rule_points):
+-- goal id, check-in id, session id, date, value, reporter, note.
+SELECT goal_id, checkin_id, session_id, checkin_date, value, reporter, note
+FROM goal_checkins
+WHERE goal_id IN (SELECT unnest($goal_ids::VARCHAR[]))
+  AND checkin_date <= $as_of;
 
 -- name: lifecycle_events
 -- The lifecycle events on or before $as_of of the goals in $goal_ids (in scope), in date order,
