@@ -172,6 +172,10 @@ class Database:
         self._lock = threading.RLock()
         self._users = 0
         self._con: duckdb.DuckDBPyConnection | None = None
+        self._is_attached = False
+        # The cursor this thread is using, so that nested uses (the queries of one `hold`)
+        # share it instead of opening a cursor and running USE for every statement.
+        self._local = threading.local()
         # An in-memory database lives only while attached, so it stays attached.
         self._pinned = self.path == MEMORY
         _GATEWAYS.add(self)
@@ -213,6 +217,7 @@ class Database:
         con = self._root()
         if self.path == MEMORY:
             con.execute(f"ATTACH ':memory:' AS {ALIAS}")
+            self._is_attached = True
             return
         Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         options = ""
@@ -227,6 +232,7 @@ class Database:
                 self._nudge_siblings()
                 try:
                     con.execute(statement)
+                    self._is_attached = True
                     return
                 except duckdb.Error as exc:
                     err = _translate(exc, self.path)
@@ -301,12 +307,20 @@ class Database:
                 self._detach()
 
     def _detach(self) -> None:
-        if self._con is not None:
+        if self._con is not None and self._is_attached:
             self._con.execute(f"DETACH {ALIAS}")
+            self._is_attached = False
 
     @contextmanager
     def connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A cursor on the attached database, for this thread only."""
+        """A cursor on the attached database, for this thread only. Inside another use on the
+        same thread (a `hold`, a `transaction`) it is that use's cursor: every reader of this
+        class fetches its whole result before the next statement, so sharing is safe, and a
+        read inside a transaction sees the transaction's own writes."""
+        shared = getattr(self._local, "cursor", None)
+        if shared is not None:
+            yield shared
+            return
         with self._lock:
             if self._users == 0:
                 if self._attached() and not self._pinned and self._others_waiting():
@@ -320,8 +334,10 @@ class Database:
             cur = self._root().cursor()
             try:
                 cur.execute(f"USE {ALIAS}")
+                self._local.cursor = cur
                 yield cur
             finally:
+                self._local.cursor = None
                 cur.close()
         finally:
             with self._lock:
@@ -330,12 +346,9 @@ class Database:
                     self._release()
 
     def _attached(self) -> bool:
-        if self._con is None:
-            return False
-        rows = self._con.execute(
-            "SELECT 1 FROM duckdb_databases() WHERE database_name = $alias", {"alias": ALIAS}
-        ).fetchall()
-        return bool(rows)
+        # Kept in Python: only this class attaches and detaches, and asking DuckDB cost a
+        # query at the start of every unit of work.
+        return self._con is not None and self._is_attached
 
     @contextmanager
     def hold(self) -> Iterator[None]:
@@ -365,6 +378,7 @@ class Database:
             if self._con is not None:
                 self._con.close()
                 self._con = None
+            self._is_attached = False
             self._users = 0
 
     # ------------------------------------------------------------------ running SQL

@@ -183,3 +183,35 @@ def test_every_gateway_is_closed_at_exit_even_one_that_lingers(tmp_path: Path) -
         text=True,
     )
     assert done.returncode == 0 and "terminate called" not in done.stderr
+
+
+def test_one_threads_unit_of_work_shares_its_cursor_and_other_threads_get_their_own(tmp_path: Path) -> None:
+    import threading
+
+    db = Database(tmp_path / "w.duckdb", linger=1.0)
+    db.migrate()
+    with db.hold(), db.connection() as outer:
+        with db.connection() as inner:
+            assert inner is outer  # a nested use on the thread is the same cursor
+        seen: list[object] = []
+
+        def other() -> None:
+            with db.connection() as cur:
+                seen.append(cur)
+
+        thread = threading.Thread(target=other)
+        thread.start()
+        thread.join()
+        assert seen and seen[0] is not outer  # another thread never shares it
+    # A read inside a transaction sees the transaction's own write; a failure rolls it back.
+    with pytest.raises(RuntimeError), db.transaction() as cur:
+        cur.execute("INSERT INTO practitioners VALUES ('p1', 'P One', 'therapist', NULL, 'p1@x.example')")
+        assert db.scalar("SELECT count(*) FROM practitioners") == 1
+        raise RuntimeError("undo")
+    assert db.scalar("SELECT count(*) FROM practitioners") == 0
+    # Afterwards the thread opens a fresh cursor again, and the file is still attached (linger).
+    with db.connection() as cur:
+        assert cur is not outer
+    assert db._attached()
+    db.close()
+    assert not db._attached()
