@@ -366,21 +366,35 @@ def _gas(goals: pd.DataFrame) -> dict:
     """`gas_t_score` from the client's goals as of the day (`client_goals`): each GAS goal
     pursued that day (status in GAS_PURSUED, not superseded by a revision) with a check-in
     counts at its latest check-in's level (`last_value`, the last by date, then id)."""
-    if goals.empty:
+    # A client's few goals, filtered and sorted in Python: pandas' masks and sort cost more
+    # than the work on a page's rows (docs/performance.md).
+    columns = (
+        "measure",
+        "n_checkins",
+        "lifecycle_status",
+        "superseded",
+        "start_date",
+        "goal_id",
+        "last_value",
+    )
+    pursued = (
+        sorted(
+            (start, goal_id, float(level))
+            for measure, n, status, superseded, start, goal_id, level in zip(
+                *(goals[c].tolist() for c in columns), strict=True
+            )
+            if measure == "gas" and n > 0 and status in GAS_PURSUED and not superseded
+        )
+        if not goals.empty
+        else []
+    )
+    if not pursued:
         return {"t_score": None, "n_goals": 0, "levels": {}}
-    pursued = goals[
-        (goals["measure"] == "gas")
-        & (goals["n_checkins"] > 0)
-        & goals["lifecycle_status"].isin(GAS_PURSUED)
-        & ~goals["superseded"]
-    ].sort_values(["start_date", "goal_id"])
-    if pursued.empty:
-        return {"t_score": None, "n_goals": 0, "levels": {}}
-    levels = [float(v) for v in pursued["last_value"]]
+    levels = [level for _, _, level in pursued]
     return {
         "t_score": gas_t(levels),
         "n_goals": len(levels),
-        "levels": dict(zip(pursued["goal_id"], levels, strict=True)),
+        "levels": {goal_id: level for _, goal_id, level in pursued},
     }
 
 
@@ -405,16 +419,21 @@ def _scores(points: pd.DataFrame) -> pd.DataFrame:
     if not points.empty:
         # A client's questionnaire scores are a few dozen rows: sorted and walked in Python,
         # which costs a third of a pandas sort and group-by on a page's rows.
+        # Sorted on plain Python values (the day as an integer): comparing numpy scalars
+        # cost ten times more; the dates themselves stay numpy's, as the frame had them.
         wanted = points["measure"].isin(STANDARD_MEASURES).to_numpy()
-        rows = sorted(
+        dates = points["checkin_date"].to_numpy()[wanted]
+        order = sorted(
             zip(
-                points["measure"].to_numpy()[wanted],
-                points["checkin_date"].to_numpy()[wanted],
-                points["checkin_id"].to_numpy()[wanted],
-                points["value"].to_numpy()[wanted],
+                points["measure"].to_numpy()[wanted].tolist(),
+                dates.astype("int64").tolist(),
+                points["checkin_id"].to_numpy()[wanted].tolist(),
+                range(len(dates)),
                 strict=True,
             )
         )
+        values = points["value"].to_numpy()[wanted]
+        rows = [(measure, dates[i], checkin_id, values[i]) for measure, _, checkin_id, i in order]
     if not rows:
         frame = pd.DataFrame({c: pd.Series(dtype=object) for c in SCORE_COLUMNS})
         return frame.assign(first_severity=[], severity=[], change=[], rci=[], reliable_change=[])
