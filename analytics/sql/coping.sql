@@ -145,6 +145,31 @@ ORDER BY help_rank NULLS LAST, uses DESC, skill;
 -- name: client_goals
 -- The goals of one client in scope (not entered in error): id, description, life area,
 -- lifecycle status, start date, measure and scale, check-ins, and skill logs linked to each.
+-- The counts are aggregated over the client's own rows first (the check-ins of its goals, its
+-- logs through the `coping_client` index) and then joined: as correlated subqueries they cost
+-- twice as much (docs/performance.md).
+WITH client_goal AS (
+    SELECT g.*
+    FROM goals g
+    WHERE g.client_id = $client
+      AND g.lifecycle_status <> 'entered-in-error'
+      AND EXISTS (
+          SELECT 1 FROM clients c
+          WHERE c.client_id = $client AND list_contains($scope::VARCHAR[], c.practitioner_id)
+      )
+),
+checkins AS (
+    SELECT goal_id, count(*) AS n
+    FROM goal_checkins
+    WHERE goal_id IN (SELECT goal_id FROM client_goal)
+    GROUP BY goal_id
+),
+linked AS (
+    SELECT goal_id, count(*) AS n
+    FROM coping_logs
+    WHERE client_id = $client AND goal_id IS NOT NULL
+    GROUP BY goal_id
+)
 SELECT
     g.goal_id,
     g.description,
@@ -155,13 +180,11 @@ SELECT
     g.scale_min,
     g.scale_max,
     g.higher_is_better,
-    (SELECT count(*) FROM goal_checkins k WHERE k.goal_id = g.goal_id) AS checkins,
-    (SELECT count(*) FROM coping_logs l WHERE l.goal_id = g.goal_id AND l.client_id = g.client_id) AS linked_logs
-FROM goals g
-JOIN clients c USING (client_id)
-WHERE g.client_id = $client
-  AND c.practitioner_id IN (SELECT unnest($scope::VARCHAR[]))
-  AND g.lifecycle_status <> 'entered-in-error'
+    coalesce(k.n, 0) AS checkins,
+    coalesce(l.n, 0) AS linked_logs
+FROM client_goal g
+LEFT JOIN checkins k USING (goal_id)
+LEFT JOIN linked l USING (goal_id)
 ORDER BY g.start_date, g.goal_id;
 
 -- name: checkin_intervals
