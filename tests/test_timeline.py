@@ -297,6 +297,9 @@ def test_nothing_of_a_client_or_goal_outside_the_scope_is_returned(db, clinic) -
     assert tl.client_header(db, P1, "a", AS_OF)["display_code"] == "Client A"
     assert tl.goal_chain(db, OTHER, "g2", AS_OF).empty
     assert tl.goal_timeline(db, OTHER, "g2", AS_OF).empty
+    assert len(tl.goal_timeline(db, P1, "g2", AS_OF)) == 4  # the same call in scope: k1…k4
+    assert tl.client_points(db, OTHER, "a", AS_OF).empty
+    assert len(tl.client_points(db, P1, "a", AS_OF)) == 4
     assert tl.lifecycle_events(db, OTHER, ["g1", "g2"], AS_OF).empty
     assert tl.goal_sessions(db, OTHER, ["g1", "g2"], AS_OF).empty
     assert tl.client_goals(db, OTHER, "a", AS_OF).empty
