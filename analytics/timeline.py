@@ -477,10 +477,10 @@ def client_view(db: Database, scope: Scope, client_id: str, as_of: dt.date) -> d
 def goal_view(
     db: Database, scope: Scope, client_id: str, goal_id: str, as_of: dt.date
 ) -> dict[str, pd.DataFrame]:
-    """One goal's timeline as the client page draws it, read on one attachment in five
-    statements: `chain` (`goal_chain`) and `points` (`goal_timeline`) from one read of the
-    client's goals and one of the chain's check-ins, `events` (`lifecycle_events`) and
-    `sessions` (`goal_sessions`) of the chain's goals, and `practice`
+    """One goal's timeline as the client page draws it, read on one attachment: `chain`
+    (`goal_chain`) and `points` (`goal_timeline`) from one set of lookups (the goal's client,
+    the client's goals, the chain's check-ins), `events` (`lifecycle_events`) and `sessions`
+    (`goal_sessions`) of the chain's goals, and `practice`
     (`analytics.coping.weekly_practice` of the client from the chain's first start to `as_of`).
     Everything is empty when the goal is not in scope, not started by `as_of`, or not one of
     `client_id`'s goals."""
