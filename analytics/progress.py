@@ -201,12 +201,13 @@ def goal_status_summary(
     return frame
 
 
-# The same rule over one revision chain's rows, in Python. The SQL rule above is the one for
-# sets of goals (a caseload, the stored summaries, a client's goals); for one goal's timeline
-# the statement's fixed price (binding and planning a window query: about 6 ms at every
-# scale) is several times the work on its few dozen check-ins, so the timeline reads the rows
-# and applies the rule here. tests/test_progress.py runs every hand-worked series through
-# both, and tests/test_timeline.py compares them on every goal of the demo clinic.
+# The same rule over one client's rows, in Python. The SQL rule above is the one for sets of
+# goals (a caseload, a team's audit, the stored summaries); for one goal's timeline or one
+# client's points the statement's fixed price (binding and planning a window query: about
+# 6 ms at every scale) is several times the work on their few dozen to few hundred check-ins,
+# so those read the rows and apply the rule here (docs/progress.md, "One rule, two forms").
+# tests/test_progress.py runs every hand-worked series through both, and tests/test_timeline.py
+# compares them on every goal, client and revision chain of the demo clinic.
 POINT_COLUMNS = (
     "goal_id",
     "client_id",

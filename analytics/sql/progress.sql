@@ -51,7 +51,8 @@ scoped_goals AS (
 -- (checkin_goals over checkin_candidates): value, normalised progress (0 = baseline,
 -- 1 = target), change towards the target, rolling-median trend, sudden gain/loss flags and the
 -- phase it ends. docs/progress.md states the rule; analytics.progress.rule_points is its twin
--- in Python for one revision chain's rows, held equal by tests.
+-- in Python for one client's rows (a goal's timeline, the client page's points), held equal
+-- by tests (docs/progress.md, "One rule, two forms").
 WITH ordered AS (
     SELECT
         k.goal_id,
