@@ -162,6 +162,32 @@ def test_strings_are_written_without_fsst_compression(tmp_path: Path) -> None:
     assert found and "FSST" not in found
 
 
+def test_a_join_with_a_few_hundred_keys_filters_the_other_sides_scan_by_them(tmp_path: Path) -> None:
+    # DuckDB pushes a join's keys into the other side's scan as an IN filter only up to a
+    # limit (50 by default); the gateway raises it so a team's few hundred clients are read by
+    # index. The same join of 200 keys, on a plain connection and through the gateway:
+    from analytics.db import DYNAMIC_IN_FILTER_LIMIT
+
+    tables = [
+        "CREATE TABLE big AS SELECT 'c-' || lpad(i::VARCHAR, 6, '0') AS k FROM range(200000) r(i)",
+        "CREATE TABLE few AS SELECT 'c-' || lpad((i * 997)::VARCHAR, 6, '0') AS k FROM range(200) r(i)",
+    ]
+    join = "EXPLAIN ANALYZE SELECT count(*) FROM big JOIN few USING (k)"
+    plain = duckdb.connect()
+    for sql in tables:
+        plain.execute(sql)
+    assert "IN (" not in plain.execute(join).fetchall()[0][1]  # min/max only
+    db = Database(tmp_path / "w.duckdb")
+    with db.connection() as cur:
+        limit = cur.execute("SELECT current_setting('dynamic_or_filter_threshold')").fetchone()[0]
+        for sql in tables:
+            cur.execute(sql)
+        plan = cur.execute(join).fetchall()[0][1]
+    db.close()
+    assert limit == DYNAMIC_IN_FILTER_LIMIT >= 500
+    assert "IN (" in plan  # the 200 keys themselves
+
+
 def test_every_gateway_is_closed_at_exit_even_one_that_lingers(tmp_path: Path) -> None:
     from analytics.db import _close_every_gateway
 
