@@ -209,7 +209,7 @@ class Database:
             # read through the index instead of scanning every row between the lowest and the
             # highest id (DuckDB's default is 50; a therapist's coping clients at system scale:
             # 57 → 27 ms; docs/performance.md).
-            con.execute(f"SET GLOBAL dynamic_or_filter_threshold = {DYNAMIC_IN_FILTER_LIMIT}")
+            con.execute("SET GLOBAL dynamic_or_filter_threshold = $limit", {"limit": DYNAMIC_IN_FILTER_LIMIT})
             if self._key is not None:
                 # Encrypted writes need OpenSSL from httpfs; load it from the pinned
                 # package so it works offline (design.md: never force_mbedtls_unsafe).

@@ -208,60 +208,41 @@ def goal_status_summary(
 # so those read the rows and apply the rule here (docs/progress.md, "One rule, two forms").
 # tests/test_progress.py runs every hand-worked series through both, and tests/test_timeline.py
 # compares them on every goal, client and revision chain of the demo clinic.
-POINT_COLUMNS = (
-    "goal_id",
-    "client_id",
-    "checkin_id",
-    "session_id",
-    "checkin_date",
-    "seq",
-    "n_checkins",
-    "value",
-    "reporter",
-    "note",
-    "measure",
-    "higher_is_better",
-    "baseline",
-    "target",
-    "progress",
-    "previous_value",
-    "change",
-    "trend_value",
-    "trend_progress",
-    "trend_change",
-    "reached",
-    "reached_before",
-    "previous_reached",
-    "sudden_gain",
-    "sudden_loss",
-    "provisional",
-    "meaningful_change",
-    "reliable_change",
-    "phase",
-)
-_INT_COLUMNS = ("seq", "n_checkins")
-_FLOAT_COLUMNS = (
-    "value",
-    "baseline",
-    "target",
-    "progress",
-    "previous_value",
-    "change",
-    "trend_value",
-    "trend_progress",
-    "trend_change",
-    "meaningful_change",
-    "reliable_change",
-)
-_BOOL_COLUMNS = (
-    "higher_is_better",
-    "reached",
-    "reached_before",
-    "previous_reached",
-    "sudden_gain",
-    "sudden_loss",
-    "provisional",
-)
+
+# The columns of a check-in point, in `checkin_points`' order, with the type each has in its
+# frame (`str`: text as pandas infers it).
+POINT_TYPES: dict[str, object] = {
+    "goal_id": str,
+    "client_id": str,
+    "checkin_id": str,
+    "session_id": str,
+    "checkin_date": "datetime64[us]",
+    "seq": np.int64,
+    "n_checkins": np.int64,
+    "value": np.float64,
+    "reporter": str,
+    "note": str,
+    "measure": str,
+    "higher_is_better": np.bool_,
+    "baseline": np.float64,
+    "target": np.float64,
+    "progress": np.float64,
+    "previous_value": np.float64,
+    "change": np.float64,
+    "trend_value": np.float64,
+    "trend_progress": np.float64,
+    "trend_change": np.float64,
+    "reached": np.bool_,
+    "reached_before": np.bool_,
+    "previous_reached": np.bool_,
+    "sudden_gain": np.bool_,
+    "sudden_loss": np.bool_,
+    "provisional": np.bool_,
+    "meaningful_change": np.float64,
+    "reliable_change": np.float64,
+    "phase": str,
+}
+POINT_COLUMNS = tuple(POINT_TYPES)
 
 
 def _ratio(numerator: float | None, denominator: float) -> float | None:
@@ -375,12 +356,7 @@ def points_frame(
     """The rows of `rule_points` as the frame `checkin_points` gives (its columns and dtypes),
     plus `extra` columns (name → numpy type, or `str`) taken from the dicts, less `without`."""
     extra = extra or {}
-    types: dict[str, object] = {c: str for c in POINT_COLUMNS}
-    types.update({c: np.float64 for c in _FLOAT_COLUMNS})
-    types.update({c: np.int64 for c in _INT_COLUMNS})
-    types.update({c: np.bool_ for c in _BOOL_COLUMNS})
-    types["checkin_date"] = "datetime64[us]"
-    types.update(extra)
+    types = {**POINT_TYPES, **extra}
     data: dict[str, object] = {}
     for column, kind in types.items():
         if column in without:
