@@ -17,13 +17,31 @@ from analytics.db import Database
 from analytics.errors import AccessDenied
 from analytics.scope import Scope
 
+# The column types of the per-client reads, stated once: each is read with `Database.frame`,
+# which builds the table from the rows (cheaper than DuckDB's DataFrame for a few rows, and
+# an empty result keeps these types).
+_DATE, _INT, _FLOAT, _TEXT = "datetime64[us]", "int64", "float64", "str"
+CLIENT_TYPES = {"client_id": _TEXT, "display_code": _TEXT, "practitioner": _TEXT, "active": "bool"}
+CLIENT_TYPES |= {"logs": _INT, "last_log": _DATE}
+WEEKLY_TYPES = {"week": _DATE, "logs": _INT, "distinct_skills": _INT, "mean_distress_drop": _FLOAT}
+GOAL_TYPES = {"goal_id": _TEXT, "description": _TEXT, "life_area": _TEXT, "lifecycle_status": _TEXT}
+GOAL_TYPES |= {"start_date": _DATE, "measure": _TEXT, "scale_min": _FLOAT, "scale_max": _FLOAT}
+GOAL_TYPES |= {"higher_is_better": "bool", "checkins": _INT, "linked_logs": _INT}
+INTERVAL_TYPES = {"from_date": _DATE, "to_date": _DATE, "days": _INT, "from_value": _FLOAT}
+INTERVAL_TYPES |= {"to_value": _FLOAT, "progress_change": _FLOAT, "logs": _INT}
+SKILL_EFFECT_TYPES = {"skill_id": _TEXT, "skill": _TEXT, "category": _TEXT, "uses": _INT}
+SKILL_EFFECT_TYPES |= {"days_used": _INT, "rated_uses": _INT, "helpfulness_n": _INT}
+SKILL_EFFECT_TYPES |= {name: _FLOAT for name in ("mean_drop", "median_drop", "q1_drop", "q3_drop")}
+SKILL_EFFECT_TYPES |= {"min_drop": _FLOAT, "max_drop": _FLOAT, "mean_helpfulness": _FLOAT}
+SKILL_EFFECT_TYPES |= {"help_rank": "Int64"}  # NULL for a skill with too few rated uses
+
 
 def require_client(db: Database, scope: Scope, client_id: str) -> str:
     """The client's display code, or AccessDenied when the client is not in the scope."""
-    found = db.query("coping.client_in_scope", {**scope.params(), "client": client_id})
-    if found.empty:
+    found = db.rows("coping.client_in_scope", {**scope.params(), "client": client_id})
+    if not found:
         raise AccessDenied("That client is not in your caseload or your team's; choose another client.")
-    return str(found["display_code"].iloc[0])
+    return str(found[0][0])
 
 
 def weekly_practice(
@@ -58,7 +76,7 @@ def practice_weeks(
 ) -> pd.DataFrame:
     """`weekly_practice` without its access check, for a caller that has just proved the
     client is in scope: a client outside it gets weeks with no logs, not AccessDenied."""
-    frame = db.query(
+    return db.frame(
         "coping.weekly_practice",
         {
             **scope.params(),
@@ -68,12 +86,8 @@ def practice_weeks(
             "goal": goal_id,
             "unlinked": bool(include_unlinked),
         },
+        WEEKLY_TYPES,
     )
-    frame["week"] = pd.to_datetime(frame["week"])
-    frame["logs"] = frame["logs"].astype("int64")
-    frame["distinct_skills"] = frame["distinct_skills"].astype("int64")
-    frame["mean_distress_drop"] = frame["mean_distress_drop"].astype("float64")
-    return frame
 
 
 def _period(scope: Scope, client_id: str, start: dt.date, end: dt.date) -> dict[str, object]:
@@ -83,9 +97,7 @@ def _period(scope: Scope, client_id: str, start: dt.date, end: dt.date) -> dict[
 def coping_clients(db: Database, scope: Scope, as_of: dt.date) -> pd.DataFrame:
     """Clients in scope (`client_id`, `display_code`, `practitioner`, `active` on `as_of`),
     with their skill logs up to `as_of` (`logs`, count) and `last_log` (date or NaT)."""
-    frame = db.query("coping.coping_clients", {**scope.params(), "as_of": as_of})
-    frame["logs"] = frame["logs"].astype("int64")
-    return frame
+    return db.frame("coping.coping_clients", {**scope.params(), "as_of": as_of}, CLIENT_TYPES)
 
 
 def client_summary(
@@ -102,7 +114,7 @@ def client_summary(
 
 def _summary(db: Database, scope: Scope, client_id: str, start: dt.date, end: dt.date) -> dict[str, object]:
     """`client_summary` without its access check (the query itself is scoped)."""
-    row = db.query("coping.client_summary", _period(scope, client_id, start, end)).iloc[0]
+    row = db.records("coping.client_summary", _period(scope, client_id, start, end))[0]
     counts = (
         "logs",
         "rated_logs",
@@ -132,10 +144,11 @@ def skill_effects(
     """
     with db.hold():
         require_client(db, scope, client_id)
-        frame = db.query(
-            "coping.skill_effects", {**_period(scope, client_id, start, end), "min_uses": int(min_uses)}
+        return db.frame(
+            "coping.skill_effects",
+            {**_period(scope, client_id, start, end), "min_uses": int(min_uses)},
+            SKILL_EFFECT_TYPES,
         )
-    return _typed_skill_frame(frame)
 
 
 def helps_most(
@@ -159,7 +172,7 @@ def client_goals(db: Database, scope: Scope, client_id: str) -> pd.DataFrame:
 
 def _client_goals(db: Database, scope: Scope, client_id: str) -> pd.DataFrame:
     """`client_goals` without its access check (the query itself is scoped)."""
-    return db.query("coping.client_goals", {**scope.params(), "client": client_id})
+    return db.frame("coping.client_goals", {**scope.params(), "client": client_id}, GOAL_TYPES)
 
 
 def practice_between_checkins(
@@ -194,14 +207,11 @@ def _intervals(
     include_unlinked: bool,
 ) -> pd.DataFrame:
     """`practice_between_checkins` without its access check (the query itself is scoped)."""
-    frame = db.query(
+    frame = db.frame(
         "coping.checkin_intervals",
         {**_period(scope, client_id, start, end), "goal": goal_id, "unlinked": bool(include_unlinked)},
+        INTERVAL_TYPES,
     )
-    for name in ("from_date", "to_date"):
-        frame[name] = pd.to_datetime(frame[name])
-    frame["logs"] = frame["logs"].astype("int64")
-    frame["days"] = frame["days"].astype("int64")
     frame["logs_per_week"] = (frame["logs"] * 7.0 / frame["days"]).astype("float64")
     return frame
 

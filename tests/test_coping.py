@@ -480,3 +480,53 @@ def test_the_page_reads_give_each_calls_own_answer_and_check_the_scope(db, clini
         client_practice(db, scope_for(db, "therapist", "p2"), "a", *FEB_MAR)
     with pytest.raises(AccessDenied):
         goal_practice(db, scope_for(db, "therapist", "p2"), "a", "ga1", *FEB_MAR)
+
+
+def test_every_per_client_read_has_duckdbs_own_answer_and_types_on_the_demo_clinic() -> None:
+    # The per-client reads build their tables from rows with stated types (Database.frame)
+    # instead of DuckDB's DataFrame conversion, which costs more than the query for a few rows.
+    # On every third client of the demo clinic and each of their goals, over the page's default
+    # period and a year, each read must be DuckDB's own table with the column types the
+    # functions always gave it (`astype`, as they did before), exactly; an empty one must still
+    # have the stated types. (Every client and both "unlinked" choices, tried once by hand, agree
+    # too; the sample keeps the test at seconds.)
+    from analytics import coping
+    from analytics.db import Database
+    from analytics.demo import build_demo
+    from analytics.overview import default_as_of
+
+    db = Database.memory()
+    build_demo(db, seed=7, scale="clinic")
+    everyone = {
+        "scope": db.query_sql("SELECT practitioner_id FROM practitioners")["practitioner_id"].tolist()
+    }
+    as_of = default_as_of(db)
+    reads: list[tuple[str, dict, dict]] = [
+        ("coping.coping_clients", {**everyone, "as_of": as_of}, coping.CLIENT_TYPES)
+    ]
+    clients = db.query_sql("SELECT client_id FROM clients ORDER BY 1")["client_id"].tolist()[::3]
+    goals = db.query_sql("SELECT client_id, goal_id FROM goals ORDER BY 1, 2")
+    for client_id in clients:
+        reads.append(("coping.client_goals", {**everyone, "client": client_id}, coping.GOAL_TYPES))
+        for weeks in (12, 52):
+            at = {**everyone, "client": client_id, "start": as_of - dt.timedelta(weeks=weeks), "end": as_of}
+            reads.append(("coping.skill_effects", {**at, "min_uses": 3}, coping.SKILL_EFFECT_TYPES))
+            reads.append(
+                ("coping.weekly_practice", {**at, "goal": None, "unlinked": False}, coping.WEEKLY_TYPES)
+            )
+            for goal_id in goals.loc[goals["client_id"] == client_id, "goal_id"]:
+                goal = {**at, "goal": goal_id, "unlinked": True}
+                reads.append(("coping.weekly_practice", goal, coping.WEEKLY_TYPES))
+                reads.append(("coping.checkin_intervals", goal, coping.INTERVAL_TYPES))
+    seen = {"rows": 0, "empty": 0}
+    for name, params, types in reads:
+        got = db.frame(name, params, types)
+        if got.empty:
+            seen["empty"] += 1
+            assert {c: str(t) for c, t in got.dtypes.items()} == types, name
+        else:
+            seen["rows"] += 1
+            expected = db.query(name, params).astype(types)
+            pd.testing.assert_frame_equal(got, expected, check_exact=True, obj=name)
+    assert seen["rows"] > 500 and seen["empty"] > 50  # both kinds occur: a real test
+    db.close()

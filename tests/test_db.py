@@ -241,3 +241,46 @@ def test_one_threads_unit_of_work_shares_its_cursor_and_other_threads_get_their_
     assert db._attached()
     db.close()
     assert not db._attached()
+
+
+def test_a_frame_has_the_stated_types_with_rows_and_without(clinic) -> None:
+    import datetime as dt
+
+    import numpy as np
+    import pandas as pd
+
+    clinic.practitioner("p1")
+    clinic.client("c1", "p1", intake="2026-01-05")
+    clinic.goal("g1", "c1", start="2026-01-05", measure="self-rated-0-10", baseline=2, target=8)
+    clinic.checkin("k1", "g1", "2026-01-12", 3)
+    types = {"goal_id": "str", "description": "str", "life_area": "str", "lifecycle_status": "str"} | {
+        "start_date": "datetime64[us]",
+        "measure": "str",
+        "scale_min": "float64",
+        "scale_max": "float64",
+        "higher_is_better": "bool",
+        "checkins": "int64",
+        "linked_logs": "int64",
+    }
+    db = clinic.db
+    params = {"scope": ["p1"], "client": "c1"}
+    got = db.frame("coping.client_goals", params, types)
+    # The same rows and types as DuckDB's own conversion gives this one-row result.
+    pd.testing.assert_frame_equal(got, db.query("coping.client_goals", params), check_exact=True)
+    assert got.loc[0, "start_date"] == pd.Timestamp(dt.date(2026, 1, 5))
+    # Out of scope: no rows, and still the stated types (DuckDB's would be plain objects).
+    empty = db.frame("coping.client_goals", {"scope": ["p2"], "client": "c1"}, types)
+    assert empty.empty and {k: str(v) for k, v in empty.dtypes.items()} == types
+    # A stated type list that is not the result's columns is a programming error.
+    with pytest.raises(ValueError, match="do not match"):
+        db.frame("coping.client_goals", params, {**types, "extra": "str"})
+    # NULLs: NaN, NaT and missing where the type has them; an error where it has none.
+    from analytics.db import _column
+
+    assert np.isnan(_column("x", [None, 1.5], "float64")[0])
+    assert pd.isna(_column("x", [None], "datetime64[us]")[0])
+    assert pd.isna(_column("x", ["a", None], "str")[1])
+    assert pd.isna(_column("x", [None, 2], "Int64")[0])
+    for dtype in ("int64", "bool"):
+        with pytest.raises(ValueError, match="has a NULL"):
+            _column("x", [1, None], dtype)
