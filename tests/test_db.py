@@ -253,15 +253,8 @@ def test_a_frame_has_the_stated_types_with_rows_and_without(clinic) -> None:
     clinic.client("c1", "p1", intake="2026-01-05")
     clinic.goal("g1", "c1", start="2026-01-05", measure="self-rated-0-10", baseline=2, target=8)
     clinic.checkin("k1", "g1", "2026-01-12", 3)
-    types = {"goal_id": "str", "description": "str", "life_area": "str", "lifecycle_status": "str"} | {
-        "start_date": "datetime64[us]",
-        "measure": "str",
-        "scale_min": "float64",
-        "scale_max": "float64",
-        "higher_is_better": "bool",
-        "checkins": "int64",
-        "linked_logs": "int64",
-    }
+    from analytics.coping import GOAL_TYPES as types  # the coping page's goal list
+
     db = clinic.db
     params = {"scope": ["p1"], "client": "c1"}
     got = db.frame("coping.client_goals", params, types)
