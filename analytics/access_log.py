@@ -53,6 +53,9 @@ def record_access(
             "client": client_id,
             "detail": detail,
         },
+        # A row here changes no answer but the access log's, which is read uncached
+        # (pages/access_log.py): viewing a client must not make every cached answer stale.
+        changes_data=False,
     )
 
 

@@ -118,7 +118,7 @@ def _prune_to_tiny(db: Database) -> None:
         )
         # The audit's derived rows follow the clinical rows (analytics/derived.py).
         refresh_derived(cur)
-    db.execute_sql("CHECKPOINT")
+    db.execute_sql("CHECKPOINT", changes_data=False)
 
 
 def _demo_scales() -> tuple[str, ...]:

@@ -43,6 +43,7 @@ from analytics.errors import (
     QueryError,
     WaymarkError,
 )
+from analytics.schema import NEW_DATA_VERSION
 
 SQL_DIR = Path(__file__).parent / "sql"
 ALIAS = "waymark"
@@ -366,11 +367,14 @@ class Database:
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A cursor inside BEGIN … COMMIT; any error rolls everything back."""
+        """A cursor inside BEGIN … COMMIT that gives the data a new version (`data_version`);
+        any error rolls everything back."""
         with self.connection() as cur:
             cur.execute("BEGIN TRANSACTION")
+            self._local.in_transaction = True
             try:
                 yield cur
+                cur.execute(NEW_DATA_VERSION)
             except BaseException:
                 cur.execute("ROLLBACK")
                 raise
@@ -379,6 +383,15 @@ class Database:
                     cur.execute("COMMIT")
                 except duckdb.Error as exc:
                     raise _translate(exc, self.path) from None
+            finally:
+                self._local.in_transaction = False
+
+    def data_version(self) -> str:
+        """The stored data version: a stamp that every write which can change an answer
+        replaces in its own transaction (`transaction`, `execute_sql`, the importer), and
+        that the access log's rows and DuckDB's checkpoints leave alone, though they change
+        the file. Cached answers are keyed by it (ui/data.py)."""
+        return str(self.scalar("SELECT stamp FROM data_version"))
 
     def close(self) -> None:
         """Detach and drop the in-memory root connection."""
@@ -453,7 +466,17 @@ class Database:
         """Run a named statement that returns nothing."""
         self.execute_sql(self.sql_text(name), params)
 
-    def execute_sql(self, sql: str, params: Params = None) -> None:
+    def execute_sql(self, sql: str, params: Params = None, *, changes_data: bool = True) -> None:
+        """Run one statement; unless `changes_data` is False (an access-log row, a
+        checkpoint), in a transaction that gives the data a new version (`data_version`),
+        or in the caller's transaction, which does."""
+        if changes_data and not getattr(self._local, "in_transaction", False):
+            try:
+                with self.transaction() as cur:
+                    cur.execute(sql, params)
+            except duckdb.Error as exc:
+                raise _translate(exc, self.path) from None
+            return
         with self.connection() as cur:
             try:
                 cur.execute(sql, params)

@@ -27,6 +27,7 @@ from analytics.db import Database
 from analytics.derived import refresh as refresh_derived
 from analytics.derived_progress import refresh_progress
 from analytics.errors import WaymarkError
+from analytics.schema import NEW_DATA_VERSION
 
 Progress = Callable[[float, str], None]
 
@@ -1167,6 +1168,7 @@ def build_demo(
         try:
             refresh_derived(cur)
             refresh_progress(cur)
+            cur.execute(NEW_DATA_VERSION)
         except BaseException:
             cur.execute("ROLLBACK")
             _empty(cur)
@@ -1279,6 +1281,7 @@ def _empty(cur: duckdb.DuckDBPyConnection) -> None:
     """Delete every row the demo writes, in one transaction."""
     cur.execute("BEGIN TRANSACTION")
     cur.execute(Database.sql_text("demo.delete_demo_data"))
+    cur.execute(NEW_DATA_VERSION)
     cur.execute("COMMIT")
 
 

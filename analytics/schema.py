@@ -16,6 +16,11 @@ from analytics.errors import QueryError, SchemaTooNewError
 
 MIGRATIONS_DIR = Path(__file__).parent / "sql" / "migrations"
 
+# A new stamp for the stored data version (`Database.data_version`), set in the transaction
+# of every write that can change an answer; the table exists from this schema version on.
+NEW_DATA_VERSION = "UPDATE data_version SET stamp = gen_random_uuid()::VARCHAR"
+DATA_VERSION_SINCE = 5
+
 
 def _build_derived(cur: duckdb.DuckDBPyConnection) -> None:
     from analytics.derived import refresh
@@ -88,6 +93,9 @@ def migrate(cur: duckdb.DuckDBPyConnection, where: str) -> int:
             cur.execute(path.read_text(encoding="utf-8"))
             for build in _BUILDS.get(version, ()):
                 build(cur)
+            if version >= DATA_VERSION_SINCE:
+                # A new schema can change answers too (NEW_DATA_VERSION above).
+                cur.execute(NEW_DATA_VERSION)
             cur.execute(
                 "INSERT INTO schema_version VALUES ($v, $d, current_timestamp)",
                 {"v": version, "d": description},

@@ -10,7 +10,7 @@ from analytics.access_log import ACTIONS, SEARCH_LIMIT, search_access_log
 from analytics.errors import WaymarkError
 from analytics.exports import to_safe_csv
 from ui.access import record_export, record_view
-from ui.data import load
+from ui.data import get_database
 from ui.viewer import require_viewer
 
 PAGE = "access_log"
@@ -73,8 +73,10 @@ for name, value, default in [
         del st.query_params[name]
 
 try:
-    rows = load(
-        search_access_log,
+    # Read afresh on every run, not through `load`: an access-log row leaves the stored data
+    # version alone (analytics/access_log.py), so a cached search would miss the newest rows.
+    rows = search_access_log(
+        get_database(),
         viewer.scope,
         user=user,
         client=client,

@@ -75,7 +75,7 @@ def audit_trend_chart(
 
 # A spec carries its data as Arrow (tens of kB), hence fewer entries than ui/data.py keeps.
 @st.cache_data(ttl=600, show_spinner=False, max_entries=512)
-def _cached_spec(name: str, db_path: str, version: int, args: tuple) -> dict[str, Any]:
+def _cached_spec(name: str, db_path: str, version: str, args: tuple) -> dict[str, Any]:
     chart: Callable[..., alt.TopLevelMixin] = getattr(importlib.import_module(__name__), name)
     return _convert_altair_to_vega_lite_spec(chart(*args))
 
@@ -85,7 +85,7 @@ def _cached_data_spec(
     chart: tuple[str, str],
     data: tuple[str, str],
     db_path: str,
-    version: int,
+    version: str,
     args: tuple,
     parts: tuple,
     extra: tuple,

@@ -1,16 +1,16 @@
 """The database as a Streamlit resource, and cached calls into `analytics`.
 
 Cached values are shared by every user of the server, so the cache key of every call
-holds everything that changes the answer: the function, the database file and its last
-modification (so a CLI import is seen at once), and every argument, the viewer's
+holds everything that changes the answer: the function, the database file and its
+stored data version (so a CLI import is seen at once), and every argument, the viewer's
 `Scope` included. Nothing is excluded from the key with a leading underscore.
 """
 
 from __future__ import annotations
 
-import contextlib
 import importlib
 import os
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -54,19 +54,46 @@ def get_database() -> Database:
     return _database(str(path), configured_key() is not None)
 
 
-def data_version(db: Database) -> int:
-    """Changes whenever the file (or its write-ahead log) is written by any process."""
-    if db.path == MEMORY:
-        return 0
-    stamp = 0
+# Per process and file: the file's modification stamps and the data version read at them.
+_SEEN: dict[str, tuple[tuple[int, int], str]] = {}
+_SETTLED_NS = 1_000_000_000
+
+
+def _file_stamps(path: str) -> tuple[int, int]:
+    stamps = []
     for suffix in ("", ".wal"):
-        with contextlib.suppress(FileNotFoundError):
-            stamp ^= os.stat(db.path + suffix).st_mtime_ns
-    return stamp
+        try:
+            stamps.append(os.stat(path + suffix).st_mtime_ns)
+        except FileNotFoundError:
+            stamps.append(0)
+    return stamps[0], stamps[1]
+
+
+def data_version(db: Database) -> str:
+    """The stored data version (`Database.data_version`): it changes with every write, by
+    any process, that can change an answer, and not with the access log's rows or DuckDB's
+    checkpoints, which change the file but no answer.
+
+    Reading it is a query, so it is read again only once the file (or its write-ahead log)
+    has been written since it was last read. A file's modification time comes from a clock
+    that ticks every few milliseconds, so a write just after the `stat` could leave it as
+    it was: a version is remembered only when the stamps were a second old as it was read.
+    """
+    if db.path == MEMORY:
+        return db.data_version()
+    read_at = time.time_ns()
+    stamps = _file_stamps(db.path)
+    seen = _SEEN.get(db.path)
+    if seen is not None and seen[0] == stamps:
+        return seen[1]
+    version = db.data_version()
+    if read_at - max(stamps) > _SETTLED_NS:
+        _SEEN[db.path] = (stamps, version)
+    return version
 
 
 @st.cache_data(ttl=600, show_spinner=False, max_entries=4096)
-def _cached_call(module: str, name: str, db_path: str, version: int, args: tuple, kwargs: tuple) -> Any:
+def _cached_call(module: str, name: str, db_path: str, version: str, args: tuple, kwargs: tuple) -> Any:
     fn = getattr(importlib.import_module(module), name)
     return fn(get_database(), *args, **dict(kwargs))
 

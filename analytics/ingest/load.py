@@ -25,6 +25,7 @@ from analytics.ingest.report import ImportReport
 from analytics.ingest.tables import TABLES
 from analytics.ingest.tabular import stage_csv, stage_parquet
 from analytics.ingest.validate import DB, create_raw, create_stage, validate
+from analytics.schema import NEW_DATA_VERSION
 
 Progress = Callable[[float, str], None]
 CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
@@ -276,6 +277,7 @@ def import_files(
                 _refresh_derived(cur, touched)
                 refresh_progress(cur, progress_clients)
                 lap("derived")
+                cur.execute(NEW_DATA_VERSION)
                 cur.execute("COMMIT")
                 lap("commit")
             except duckdb.Error as exc:
