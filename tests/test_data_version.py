@@ -109,3 +109,43 @@ def test_the_apps_version_follows_the_data_not_the_file(example_db: Database) ->
     other.execute_sql("UPDATE clients SET display_code = display_code || '!' WHERE client_id = 'c-001'")
     other.close()
     assert data_version(db) == other.data_version() != version
+
+
+@pytest.mark.parametrize(
+    ("age_ns", "whole_second", "reads"),
+    [
+        # Stamps 5 s old: settled, so the version read once is remembered for the next call.
+        (5_000_000_000, False, 1),
+        # Just written (here: stamped a second ahead of the clock, so that a slow machine
+        # cannot make it old): a write in the same clock tick could still come, so read
+        # every time.
+        (-1_000_000_000, False, 2),
+        # Under a second old, on a file system that keeps whole seconds: settled only after
+        # 2 s there (it would be after 50 ms with nanosecond stamps).
+        (0, True, 2),
+        (3_000_000_000, True, 1),
+    ],
+)
+def test_the_app_remembers_a_version_only_once_the_files_stamps_have_settled(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, age_ns: int, whole_second: bool, reads: int
+) -> None:
+    db = Database(tmp_path / "w.duckdb")
+    db.migrate()
+    db.execute_sql("CHECKPOINT", changes_data=False)
+    db.close()
+    stamp = time.time_ns() - age_ns
+    if whole_second:
+        stamp -= stamp % 1_000_000_000
+    else:
+        stamp += 1 if stamp % 1_000_000_000 == 0 else 0
+    os.utime(db.path, ns=(stamp, stamp))
+    asked: list[str] = []
+    real = Database.data_version
+
+    def counted(self: Database) -> str:
+        asked.append(self.path)
+        return real(self)
+
+    monkeypatch.setattr(Database, "data_version", counted)
+    assert data_version(db) == data_version(db)
+    assert len(asked) == reads
