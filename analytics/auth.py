@@ -257,6 +257,9 @@ def _record_attempt(db: Database, email: str, succeeded: bool, now: dt.datetime)
     db.execute_sql(
         "INSERT INTO sign_in_attempts VALUES ($now, $email, $ok)",
         {"now": now, "email": email, "ok": succeeded},
+        # Read only uncached (`locked_until` at sign-in, the Accounts page's failures), so a
+        # sign-in need not make every cached answer stale (Database.data_version).
+        changes_data=False,
     )
 
 

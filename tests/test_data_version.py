@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from analytics.access_log import record_access
-from analytics.auth import add_user
+from analytics.auth import SignInRefused, add_user, verify_sign_in
 from analytics.db import Database
 from analytics.ingest import import_files
 from analytics.settings import save_settings
@@ -72,12 +72,17 @@ def test_every_write_that_can_change_an_answer_gives_the_data_a_new_version(exam
     assert len(set(seen)) == 5
 
 
-def test_an_access_log_row_and_a_checkpoint_leave_the_version_as_it_was(example_db: Database) -> None:
+def test_an_access_log_row_a_checkpoint_and_a_sign_in_attempt_leave_the_version_as_it_was(
+    example_db: Database,
+) -> None:
     db = example_db
     before = db.data_version()
     record_access(db, "t@example.org", "view", "client", "c-001")
     db.execute_sql("CHECKPOINT", changes_data=False)
+    with pytest.raises(SignInRefused):
+        verify_sign_in(db, "nobody@example.org", "a wrong password")
     assert db.data_version() == before
+    assert db.scalar("SELECT count(*) FROM sign_in_attempts") == 1
     assert db.scalar("SELECT count(*) FROM access_log") == 1
 
 
