@@ -260,20 +260,38 @@ GOAL_COLUMNS = [
 ]
 
 
-def _goal_column(rows: pd.DataFrame, column: str, positions: list[int]) -> Any:
-    """Column `column` of the goal rows at `positions` of a caseload.view result, with the
-    type DuckDB gives a result of those rows alone: a goal-less client's row (empty goal
-    columns) makes integer and boolean columns nullable (Int64, boolean), and an empty
-    result's text columns are plain objects. So the goals table has one set of types whoever
-    is in the caseload, and whichever statement read it."""
-    values = rows[column].array.take(np.asarray(positions, dtype=np.intp))
-    dtype = values.dtype
-    if isinstance(dtype, pd.api.extensions.ExtensionDtype) and dtype.kind in "biu":
-        if not values.isna().any():
-            return values.to_numpy(dtype=dtype.numpy_dtype)
-    elif dtype == "str" and not positions:
-        return values.astype(object)
-    return values
+def _typed(values: list[Any], duckdb_type: str) -> Any:
+    """One result column built from fetched values with the type DuckDB's own DataFrame
+    conversion gives it (which cost more than the caseload's statement): integers and
+    booleans as numpy's, or nullable (Int64, boolean) when a value is NULL; text as pandas'
+    string type, or plain objects when every value is NULL (an empty result too); dates as
+    datetime64[us] (NaT for NULL); doubles as float64 (NaN). The equivalence was checked on
+    every practitioner of the clinic demo at three dates (docs/performance.md)."""
+    if duckdb_type in ("BIGINT", "INTEGER"):
+        if any(v is None for v in values):
+            return pd.array(values, dtype="Int64")
+        return np.array(values, dtype=np.int64)
+    if duckdb_type == "BOOLEAN":
+        if any(v is None for v in values):
+            return pd.array(values, dtype="boolean")
+        return np.array(values, dtype=bool)
+    if duckdb_type == "VARCHAR":
+        if all(v is None for v in values):
+            return np.array(values, dtype=object)
+        return pd.array(values, dtype="str")
+    if duckdb_type == "DATE":
+        return np.array(values, dtype="datetime64[us]")
+    if duckdb_type == "DOUBLE":
+        return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
+    raise TypeError(f"caseload.view: no conversion for a {duckdb_type} column")
+
+
+def _fetch(db: Database, sql: str, params: dict[str, Any]) -> tuple[dict[str, list[Any]], dict[str, str]]:
+    """The statement's result as a list of values per column, and each column's DuckDB type."""
+    described, rows = db.result_sql(sql, params)
+    names = [name for name, _ in described]
+    columns = zip(*rows, strict=True) if rows else ([] for _ in names)
+    return dict(zip(names, map(list, columns), strict=True)), dict(described)
 
 
 def _status_mix(statuses: Iterable[Any]) -> str:
@@ -311,27 +329,30 @@ def caseload_view(
     summary is not exact at `as_of` (looking back) does a second statement read the raw tables,
     for those clients alone."""
     with db.hold():
-        rows = db.query_sql(_view_sql(mixed=False), _params(scope, as_of, None, rules))
-        if not rows["summarised"].all():
-            unsummarised = rows.loc[~rows["summarised"], "client_id"].unique().tolist()
-            rows = db.query_sql(_view_sql(mixed=True), _params(scope, as_of, unsummarised, rules))
+        rows, types = _fetch(db, _view_sql(mixed=False), _params(scope, as_of, None, rules))
+        if not all(rows["summarised"]):
+            unsummarised = list(
+                dict.fromkeys(
+                    c for c, done in zip(rows["client_id"], rows["summarised"], strict=True) if not done
+                )
+            )
+            rows, types = _fetch(db, _view_sql(mixed=True), _params(scope, as_of, unsummarised, rules))
 
-    # Everything below runs on plain lists and builds each table once: a pandas operation
-    # per column cost more than the query at this size. The result's rows are in goal order
-    # (client id, start date, goal id): the goal rows are those with a goal, and each client's
-    # first row is theirs, in display-code order (codes are unique).
-    client_ids = rows["client_id"].tolist()
+    # Everything below runs on the fetched lists and builds each table once: DuckDB's
+    # DataFrame conversion, and a pandas operation per column, cost more than the query at
+    # this size. The result's rows are in goal order (client id, start date, goal id): the
+    # goal rows are those with a goal, and each client's first row is theirs, in display-code
+    # order (codes are unique).
+    client_ids = rows["client_id"]
     at = [i for i, cid in enumerate(client_ids) if i == 0 or cid != client_ids[i - 1]]
-    codes = rows["display_code"].tolist()
+    codes = rows["display_code"]
     at.sort(key=codes.__getitem__)
-    goal_at = rows["goal_id"].notna().to_numpy().nonzero()[0].tolist()
-    goal_columns = {column: _goal_column(rows, column, goal_at) for column in GOAL_COLUMNS}
+    goal_at = [i for i, goal in enumerate(rows["goal_id"]) if goal is not None]
     values: dict[str, list[Any]] = {}
     for column in GOAL_COLUMNS:
-        every_row = rows[column].tolist()
+        every_row = rows[column]
         values[column] = [every_row[i] for i in goal_at]
-    values["series_dates"] = [list(days) for days in values["series_dates"]]
-    # np.round per series: the rounding of the numpy values DuckDB returns, as before.
+    # np.round per series: the rounding of the numpy values DuckDB's conversion gave, as before.
     values["progress_series"] = [np.round(series, 3).tolist() for series in values["progress_series"]]
     # Plain lists rather than row dicts: building a dict per goal cost more than the query.
     flags = [
@@ -385,7 +406,7 @@ def caseload_view(
         "days_since_session",
         "attended_sessions",
     ]
-    client_values = {c: rows[c].tolist() for c in [*columns, "days_in_care"]}
+    client_values = rows
     for row_values in zip(*([client_values[c][i] for i in at] for c in columns), strict=True):
         row = dict(zip(columns, row_values, strict=True))
         acc = rollup.get(row["client_id"], empty)
@@ -426,22 +447,23 @@ def caseload_view(
         [client_values["days_in_care"][i] for i in at],
         [codes[i] for i in at],
     )
+    shown = [at[i] for i in order]
     table: dict[str, Any] = {"attention": np.arange(1, len(order) + 1)}
     for column in CLIENT_COLUMNS[:-2]:  # not no_recent_session, summarised
-        table[column] = rows[column].array.take(np.asarray([at[i] for i in order], dtype=np.intp))
+        table[column] = _typed([rows[column][i] for i in shown], types[column])
     # (An empty caseload's fact columns are plain objects, as a table of no records gives.)
     table |= {name: [facts[name][i] for i in order] if order else np.empty(0, dtype=object) for name in facts}
+    table["last_checkin_date"] = np.array(table["last_checkin_date"], dtype="datetime64[us]")
+    table["days_since_review"] = pd.array(table["days_since_review"], dtype="Int64")
+    table["badges"] = [[FLAG_LABELS[k] for k in keys] for keys in table["flags"]]
     clients = pd.DataFrame(table)
-    clients["last_checkin_date"] = pd.to_datetime(pd.Series(clients["last_checkin_date"], dtype=object))
-    clients["days_since_review"] = clients["days_since_review"].astype("Int64")
-    clients["badges"] = [[FLAG_LABELS[k] for k in keys] for keys in clients["flags"]]
 
-    goals = pd.DataFrame(
-        {column: goal_columns[column] for column in GOAL_COLUMNS if column != "series_dates"}
-    )
-    goals["progress_series"] = values["progress_series"]
-    goals["flags"] = flags
-    goals["reasons"] = reasons
+    goal_table: dict[str, Any] = {
+        column: values[column] if column == "progress_series" else _typed(values[column], types[column])
+        for column in GOAL_COLUMNS
+        if column != "series_dates"
+    }
+    goals = pd.DataFrame(goal_table | {"flags": flags, "reasons": reasons})
     return {"clients": clients, "goals": goals}
 
 

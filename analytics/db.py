@@ -432,6 +432,17 @@ class Database:
             except duckdb.Error as exc:
                 raise _translate(exc, self.path) from None
 
+    def result_sql(self, sql: str, params: Params = None) -> tuple[list[tuple[str, str]], list[tuple]]:
+        """Run SQL text written in this package (never user text) with bound parameters: each
+        column's name and DuckDB type, and the rows as tuples (see `rows`)."""
+        with self.connection() as cur:
+            try:
+                result = cur.execute(sql, params)
+                columns = [(d[0], str(d[1])) for d in result.description]
+                return columns, result.fetchall()
+            except duckdb.Error as exc:
+                raise _translate(exc, self.path) from None
+
     def records(self, name: str, params: Params = None) -> list[dict[str, Any]]:
         """A named query's rows as dicts by column name (see `rows`)."""
         with self.connection() as cur:

@@ -350,3 +350,51 @@ def test_filters_keep_the_attention_order(db, clinic, filters, codes) -> None:
     build(clinic)
     frame = caseload(db, Scope(("p1",)), AS_OF, DEFAULT)
     assert filter_caseload(frame, **filters)["display_code"].tolist() == codes
+
+
+# Columns as caseload.view returns them: some with a NULL, one all NULL, and the empty result.
+TYPED_SQL = """
+SELECT * FROM (VALUES
+    (1::BIGINT, NULL::BIGINT, TRUE, NULL::BOOLEAN, 'a', NULL::VARCHAR, DATE '2026-03-02',
+     NULL::DATE, 0.5::DOUBLE, NULL::DOUBLE),
+    (2::BIGINT, 7::BIGINT, FALSE, TRUE, 'b', NULL::VARCHAR, DATE '2026-03-01',
+     DATE '2026-02-01', 1.5::DOUBLE, 2.0::DOUBLE)
+) t(n, n_null, b, b_null, s, s_all_null, d, d_null, x, x_null)
+WHERE n <= $limit
+"""
+
+
+@pytest.mark.parametrize("limit", [2, 1, 0])
+def test_the_caseload_builds_each_column_with_the_type_duckdbs_own_conversion_gives(
+    db: Database, limit: int
+) -> None:
+    # caseload_view builds its tables from fetched rows (DuckDB's DataFrame conversion cost
+    # more than the statement), so each column must come out as that conversion gives it:
+    # numpy integers and booleans unless a NULL makes them nullable, text as pandas' string
+    # type unless every value is NULL (then plain objects), dates as datetime64[us] with NaT,
+    # doubles with NaN. limit 1 leaves n_null and b_null all NULL; limit 0 is the empty result.
+    from analytics.caseload import _typed
+
+    expected = db.query_sql(TYPED_SQL, {"limit": limit})
+    described, rows = db.result_sql(TYPED_SQL, {"limit": limit})
+    columns = list(zip(*rows, strict=True)) if rows else [() for _ in described]
+    built = pd.DataFrame(
+        {name: _typed(list(values), kind) for (name, kind), values in zip(described, columns, strict=True)}
+    )
+    pd.testing.assert_frame_equal(built, expected, check_dtype=True, check_exact=True)
+
+
+def test_the_goal_table_keeps_its_types_with_a_goal_less_client_in_the_caseload(db, clinic) -> None:
+    # A goal-less client's row has NULL in every goal column of the statement's result; the
+    # goal table is made of the goal rows only, so its integer and boolean columns stay numpy's.
+    clinic.practitioner("p1")
+    clinic.client("a", "p1", intake="2026-01-05", code="AA-0001")
+    clinic.goal("g1", "a", start="2026-01-05", description="Sleep before midnight")
+    clinic.checkin("k1", "g1", "2026-02-23", 6)
+    alone = caseload_goals(db, Scope(("p1",)), AS_OF, DEFAULT)
+    clinic.client("b", "p1", intake="2026-01-05", code="BB-0002")
+    beside = caseload_goals(db, Scope(("p1",)), AS_OF, DEFAULT)
+    assert alone.dtypes.astype(str).to_dict() == beside.dtypes.astype(str).to_dict()
+    assert str(beside["n_checkins"].dtype) == "int64"
+    assert str(beside["review_overdue"].dtype) == "bool"
+    pd.testing.assert_frame_equal(alone, beside)
