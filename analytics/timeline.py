@@ -252,24 +252,41 @@ def goal_timeline(
         return _chain_points(db, goals, chain, goal_id, as_of, whole_chain)
 
 
+# The column types of the two reads below, stated (Database.frame): for a chain's few events
+# and sessions, building the table from the rows cost less than DuckDB's DataFrame conversion
+# and the date and flag fixes after it (docs/performance.md, 3 December).
+EVENT_TYPES = {
+    "goal_id": "str",
+    "event_id": "str",
+    "event_date": "datetime64[us]",
+    "lifecycle_status": "str",
+    "achievement_status": "str",
+    "note": "str",
+    "revision": "bool",
+    "label": "str",
+}
+SESSION_TYPES = {
+    "goal_id": "str",
+    "session_id": "str",
+    "session_date": "datetime64[us]",
+    "kind": "str",
+    "has_checkin": "bool",
+}
+
+
 def lifecycle_events(db: Database, scope: Scope, goal_ids: Sequence[str], as_of: dt.date) -> pd.DataFrame:
     """Lifecycle events of the goals up to `as_of`: `event_date`, `label` (set, revised, on
     hold, resumed, achieved, sustaining, completed, cancelled …), `revision` (bool), `note`."""
-    frame = db.query(
-        "timeline.lifecycle_events", {**scope.params(), "goal_ids": list(goal_ids), "as_of": as_of}
-    )
-    frame["event_date"] = pd.to_datetime(frame["event_date"])
-    return frame
+    params = {**scope.params(), "goal_ids": list(goal_ids), "as_of": as_of}
+    return db.frame("timeline.lifecycle_events", params, EVENT_TYPES)
 
 
 def goal_sessions(db: Database, scope: Scope, goal_ids: Sequence[str], as_of: dt.date) -> pd.DataFrame:
     """Attended sessions while each goal was active (from its start to `as_of`, on-hold spells
     left out): `goal_id`, `session_id`, `session_date`, `kind`, `has_checkin` (a check-in of
     that goal at the session)."""
-    frame = db.query("timeline.goal_sessions", {**scope.params(), "goal_ids": list(goal_ids), "as_of": as_of})
-    frame["session_date"] = pd.to_datetime(frame["session_date"])
-    frame["has_checkin"] = frame["has_checkin"].astype(bool)
-    return frame
+    params = {**scope.params(), "goal_ids": list(goal_ids), "as_of": as_of}
+    return db.frame("timeline.goal_sessions", params, SESSION_TYPES)
 
 
 def client_goals(db: Database, scope: Scope, client_id: str, as_of: dt.date) -> pd.DataFrame:

@@ -464,3 +464,16 @@ def test_the_python_rule_equals_the_sql_rule_on_every_goal_client_and_chain_of_t
             timeline = tl.goal_timeline(db, everyone, gid, day)
             expected = _sql_timeline(db, everyone, gid, day)
             pd.testing.assert_frame_equal(timeline, expected, check_exact=True)
+
+
+def test_events_and_sessions_have_their_stated_types_found_or_not(db, clinic) -> None:
+    # Both tables are built from the rows with stated types (Database.frame), so the page's
+    # table alternative and the chart get the same columns whether the read finds rows or,
+    # out of scope, none: not the plain objects DuckDB's conversion gives an empty result.
+    revised_chain(clinic)
+    for read, types in ((tl.lifecycle_events, tl.EVENT_TYPES), (tl.goal_sessions, tl.SESSION_TYPES)):
+        found = read(db, P1, ["g1", "g2"], AS_OF)
+        none = read(db, OTHER, ["g1", "g2"], AS_OF)
+        assert len(found) > 0 and none.empty
+        for frame in (found, none):
+            assert frame.dtypes.astype(str).to_dict() == types
