@@ -154,14 +154,13 @@ def walk_chain(goals: dict[str, dict], goal_id: str, limit: int = CHAIN_LIMIT) -
 
 def _chain_goals(db: Database, scope: Scope, goal_id: str, as_of: dt.date) -> tuple[dict[str, dict], list]:
     """The goals started by `as_of` of the client whose goal `goal_id` is, when in scope (by
-    id), and the chain walked over them (`walk_chain`); nothing when out of scope. Two index
-    lookups: the goal's client, then that client's goals (a chain stays within one client)."""
-    client_id = db.scalar(
-        db.sql_text("timeline.goal_client"), {**scope.params(), "goal_id": goal_id, "as_of": as_of}
-    )
-    if client_id is None:
+    id), and the chain walked over them (`walk_chain`); nothing when out of scope. One
+    statement: the goal's client, then that client's goals through the `goals_client` index
+    (a chain stays within one client)."""
+    rows = db.records("timeline.goal_client_goals", {**scope.params(), "goal_id": goal_id, "as_of": as_of})
+    if not rows:
         return {}, []
-    goals = _client_goal_rows(db, scope, client_id, as_of)
+    goals = {row["goal_id"]: row for row in rows}
     return goals, walk_chain(goals, goal_id)
 
 
