@@ -228,6 +228,10 @@ def test_the_printed_report_wraps_whole_goal_titles_and_draws_a_time_axis_under_
     assert wrapped.replace("\n", " ").startswith(long) and "\n" in wrapped
     assert spec["facet"]["header"]["labelExpr"] == "split(datum.value, '\\n')"
     assert spec["resolve"]["axis"]["x"] == "independent"
-    # The page's small multiples keep one line per title.
+    # The page's small multiples keep one line per title, and a time axis under each panel
+    # too: with one per column, a column whose last row has no panel drew its axis under an
+    # empty cell (five goals in three columns), which read as an empty goal.
     page = goal_small_multiples(panels, ["2026-01-01", "2026-04-10"]).to_dict()
-    assert "labelExpr" not in page["facet"]["header"] and "axis" not in page.get("resolve", {})
+    assert "labelExpr" not in page["facet"]["header"]
+    assert page["resolve"]["axis"]["x"] == "independent"
+    assert page["resolve"]["scale"]["y"] == "independent" and "x" not in page["resolve"]["scale"]

@@ -494,8 +494,8 @@ def goal_small_multiples(
     (0 = baseline, 1 = target) so that goals on different scales read alike; the path is
     joined in time order, sudden changes are triangles and revised earlier goals are faded.
 
-    `full_titles` wraps each goal's whole title over lines and gives every panel its own time
-    axis: for the printed report, where a title cut short or an axis far below reads wrong."""
+    `full_titles` wraps each goal's whole title over lines: for the printed report, where a
+    title cut short reads wrong. Every panel has its own time axis on the same scale."""
     x_scale = alt.Scale(domain=domain)
     tooltip = [
         alt.Tooltip("checkin_date:T", title="Date", format="%d %b %Y"),
@@ -563,7 +563,9 @@ def goal_small_multiples(
             columns=3,
         )
         .resolve_scale(y="independent")
+        # Every panel its own time axis (the scale stays shared): with one axis per column,
+        # a column without a panel in the last row drew its axis under an empty cell, which
+        # read as an empty goal.
+        .resolve_axis(x="independent")
     )
-    if full_titles:
-        grid = grid.resolve_axis(x="independent")
     return grid.configure_legend(**LEGEND)
