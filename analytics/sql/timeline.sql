@@ -135,9 +135,11 @@ revisions AS (
 SELECT *
 FROM (
     -- On a revision day the new goal's own "set" event is the same moment: keep "revised".
+    -- (A goal has at most one revision row, its start, so the join repeats no event; a join
+    -- rather than a correlated NOT EXISTS, which was planned as a delimiter join.)
     SELECT l.* FROM labelled l
-    WHERE NOT (l.label = 'set' AND EXISTS (
-        SELECT 1 FROM revisions r WHERE r.goal_id = l.goal_id AND r.event_date = l.event_date))
+    LEFT JOIN revisions r ON r.goal_id = l.goal_id AND r.event_date = l.event_date
+    WHERE NOT (l.label = 'set' AND r.goal_id IS NOT NULL)
     UNION ALL
     SELECT * FROM revisions
 )
@@ -174,21 +176,25 @@ with_status AS (
     FROM attended a
     ASOF LEFT JOIN events e ON a.goal_id = e.goal_id AND a.session_date >= e.event_date
 ),
+-- Each goal's check-ins as two lists, joined once: a correlated EXISTS per session was
+-- planned as a delimiter join and cost a third of this query (docs/performance.md).
 checked AS (
-    SELECT goal_id, session_id, checkin_date
+    SELECT goal_id, list(session_id) AS session_ids, list(checkin_date) AS checkin_dates
     FROM goal_checkins
     WHERE goal_id IN (SELECT goal_id FROM goal)
+    GROUP BY goal_id
 )
 SELECT
     w.goal_id,
     w.session_id,
     w.session_date,
     w.kind,
-    EXISTS (
-        SELECT 1 FROM checked k
-        WHERE k.goal_id = w.goal_id AND (k.session_id = w.session_id OR k.checkin_date = w.session_date)
+    coalesce(
+        list_contains(k.session_ids, w.session_id) OR list_contains(k.checkin_dates, w.session_date),
+        FALSE
     ) AS has_checkin
 FROM with_status w
+LEFT JOIN checked k ON k.goal_id = w.goal_id
 WHERE coalesce(w.status_then, w.current_status) = 'active'
 QUALIFY row_number() OVER (PARTITION BY w.session_id ORDER BY w.chain_order DESC) = 1
 ORDER BY w.chain_order, w.session_date, w.session_id;
