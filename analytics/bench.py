@@ -899,6 +899,9 @@ class Row:
     pandas_ms: float | None = None
     ratio_to_floor: float | None = None
     pandas_speedup: float | None = None
+    # pandas ÷ DuckDB with the two timed alternately, call by call (bench_pandas.paired_ratio):
+    # the host's drift over the minutes between the two sets of runs falls on both alike.
+    paired_speedup: float | None = None
     agree: bool | None = None
     value: float | None = None  # rows/s for import, MB for memory, p95 for load
     unit: str = ""
@@ -991,6 +994,8 @@ def run_analytics(
 ) -> dict[str, Any]:
     """Time every case that has landed, its floor, and the pandas references; fill `report`."""
     answers: dict[str, Any] = {}
+    # Each timed case's call on a given gateway, for the paired pandas comparison.
+    duck_calls: dict[str, Callable[[Database], Any]] = {}
     db = Database(path)
     try:
         ctx = pick_context(db)
@@ -1051,6 +1056,7 @@ def run_analytics(
             finally:
                 fresh.close()
             answers[case.key] = answer
+            duck_calls[case.key] = lambda c, fn=fn, k=case: k.call(fn, Context(**{**ctx.__dict__, "db": c}))
             name, params = _params_for_floor(case, ctx)
             floor_key = (name, json.dumps(params, sort_keys=True, default=str))
             if floor_key not in floors:
@@ -1084,7 +1090,7 @@ def run_analytics(
         if pandas_refs:
             from analytics import bench_pandas
 
-            bench_pandas.run_references(report, db, ctx, answers, runs, echo)
+            bench_pandas.run_references(report, db, ctx, answers, runs, echo, duck_calls)
     finally:
         db.close()
         with contextlib.suppress(NameError):
@@ -1182,6 +1188,8 @@ def _line(row: Row) -> str:
         extra.append(f"{row.ratio_to_floor:g}x floor")
     if row.pandas_speedup is not None:
         extra.append(f"pandas/duckdb {row.pandas_speedup:g}x")
+    if row.paired_speedup is not None:
+        extra.append(f"paired {row.paired_speedup:g}x")
     if row.agree is not None:
         extra.append("answers agree" if row.agree else "ANSWERS DIFFER")
     if row.value is not None:

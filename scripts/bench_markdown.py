@@ -21,6 +21,15 @@ def _ms(value: float | None) -> str:
     return "" if value is None else f"{value:,.0f}" if value >= 10 else f"{value:,.1f}"
 
 
+def _speedup(row: dict[str, Any]) -> str:
+    # Older reports have no paired ratio.
+    if row["pandas_speedup"] is None:
+        return ""
+    paired = row.get("paired_speedup")
+    text = format(row["pandas_speedup"], "g")
+    return text if paired is None else f"{text} (paired {paired:g})"
+
+
 def _timed(rows: list[dict[str, Any]]) -> list[str]:
     out = [
         "| what | cold ms | median ms | min | max | CPU ms | budget | | × floor | pandas ÷ DuckDB | answers |",
@@ -32,7 +41,7 @@ def _timed(rows: list[dict[str, Any]]) -> list[str]:
             f"| {r['label']} | {_ms(r['cold_ms'])} | {_ms(r['median_ms'])} | {_ms(r['min_ms'])} "
             f"| {_ms(r['max_ms'])} | {_ms(r['cpu_ms'])} | {r['budget']} | {r['status']} "
             f"| {'' if r['ratio_to_floor'] is None else format(r['ratio_to_floor'], 'g')} "
-            f"| {'' if r['pandas_speedup'] is None else format(r['pandas_speedup'], 'g')} | {agree} |"
+            f"| {_speedup(r)} | {agree} |"
         )
     return out
 

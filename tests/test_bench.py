@@ -115,6 +115,16 @@ def test_pandas_references_agree_with_duckdb(tiny_run: tuple[dict, str]) -> None
     for row in references:
         assert row["agree"] is True, (row["label"], row["note"])
         assert row["pandas_speedup"] is not None and row["pandas_speedup"] > 0
+    # The caseload and the timeline are also timed alternately with pandas: a positive ratio,
+    # on the reference row and on the DuckDB row it compares with, with its parts in the note.
+    paired = {r["key"]: r for r in references if r["paired_speedup"] is not None}
+    assert "pandas_caseload_practitioner" in paired and "pandas_audit_system" not in paired
+    for key, row in paired.items():
+        assert row["paired_speedup"] > 0 and "alternated" in row["note"]
+        duck = next(
+            r for r in report["rows"] if r["kind"] == "analytics" and r["key"] == key.removeprefix("pandas_")
+        )
+        assert duck["paired_speedup"] == row["paired_speedup"]
 
 
 def test_budgets_are_only_judged_at_the_scales_they_are_set_for(tiny_run: tuple[dict, str]) -> None:
