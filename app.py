@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analytics.errors import WaymarkError
 from ui.auth import account_sidebar, open_requested_page, sign_in_gate
-from ui.data import get_database
-from ui.first_run import ensure_database
+from ui.first_run import database_ready
 from ui.viewer import allow_pages
 
 st.set_page_config(page_title="Waymark", page_icon=":material/flag:", layout="wide")
@@ -41,12 +39,7 @@ NAVIGATION: dict[str, dict[str, list[str]]] = {
     },
 }
 
-try:
-    ensure_database()
-    get_database()
-except WaymarkError as err:
-    st.error(f"**{err.title}.** {err}")
-    st.stop()
+database_ready()
 
 # Nothing below runs until someone is signed in: the sign-in page is then the only page.
 viewer = sign_in_gate()

@@ -13,6 +13,23 @@ from ui.data import configured_path
 _BUILDING = threading.Lock()
 
 
+def database_ready() -> None:
+    """The first-run build (`ensure_database`) and the gateway opened, or the error shown and
+    the run stopped. app.py calls it, and so does every page (`ui.viewer.require_viewer`):
+    Streamlit runs a `pages/*.py` file on its own for the first session after a server
+    start, and a deep link as the very first request used to open, and so create, an empty
+    database at the default path instead of building the demo clinic."""
+    from analytics.errors import WaymarkError
+    from ui.data import get_database
+
+    try:
+        ensure_database()
+        get_database()
+    except WaymarkError as err:
+        st.error(f"**{err.title}.** {err}")
+        st.stop()
+
+
 def ensure_database() -> None:
     """Build the demo clinic into the default path if nothing is there yet, with a
     progress bar; a configured path (WAYMARK_DB) is never filled with demo data."""

@@ -41,8 +41,11 @@ def require_viewer() -> Viewer:
     viewer's role's pages shows nothing.
     """
     from ui.auth import sign_in_gate
+    from ui.first_run import database_ready
 
-    # Also ends a session idle for too long, when app.py did not run first.
+    # When app.py did not run first: build the demo on a first run (else sign-in would open,
+    # and so create, an empty database), and end a session idle for too long.
+    database_ready()
     viewer = sign_in_gate()
     allowed = st.session_state.get(ALLOWED_PAGES)
     if allowed is not None:
