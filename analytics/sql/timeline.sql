@@ -39,6 +39,7 @@ WHERE client_id = (
 -- (analytics/timeline.py, walk_chain) read. A chain stays within one client (an import refuses
 -- a goal revised from another client's goal, docs/data-format.md), so the walk reads that
 -- client's few goals, through the `goals_client` index, and never every goal in scope.
+-- goal_client_goals above returns the same columns, found from a goal instead of a client.
 SELECT
     goal_id,
     client_id,
