@@ -234,7 +234,10 @@ def prepare_database(
 @dataclass
 class Context:
     """Who and what the benchmark looks at: the busiest therapist, their supervisor's team,
-    everyone, and the therapist's client and goal with the most check-ins."""
+    everyone, the therapist's client and goal with the most check-ins, and for the coping
+    page the therapist's client with the most coping-skill logs in its default period (the
+    client with the most check-ins may have logged none then: at both demo scales they had
+    not, so the coping client view was timed on an empty period until 3 December)."""
 
     db: Database
     as_of: dt.date
@@ -245,6 +248,9 @@ class Context:
     goal_id: str
     chain_ids: tuple[str, ...]
     chain_start: dt.date
+    coping_client_id: str
+    coping_display_code: str
+    coping_goal_id: str
     therapist: Scope
     team: Scope
     everyone: Scope
@@ -265,6 +271,9 @@ class Context:
             "display_code": self.display_code,
             "goal_id": self.goal_id,
             "chain_ids": list(self.chain_ids),
+            "coping_client_id": self.coping_client_id,
+            "coping_display_code": self.coping_display_code,
+            "coping_goal_id": self.coping_goal_id,
             "therapist_scope": len(self.therapist.practitioner_ids),
             "team_scope": len(self.team.practitioner_ids),
             "everyone_scope": len(self.everyone.practitioner_ids),
@@ -296,6 +305,13 @@ def pick_context(db: Database) -> Context:
     goal_id = str(client["goal_id"].iloc[0])
     therapist = scope_for(db, "therapist", practitioner)
     chain_ids, chain_start = _chain(db, therapist, goal_id, as_of)
+    monday = as_of - dt.timedelta(days=as_of.weekday())
+    coping = db.query(
+        "bench.busiest_coping_client",
+        {"practitioner": practitioner, "start": monday - dt.timedelta(weeks=11), "as_of": as_of},
+    )
+    if coping.empty:  # nobody logged in the period: the page then shows the same client
+        coping = client.assign(goal_id=goal_id)
     return Context(
         db=db,
         as_of=as_of,
@@ -306,6 +322,9 @@ def pick_context(db: Database) -> Context:
         goal_id=goal_id,
         chain_ids=chain_ids,
         chain_start=chain_start,
+        coping_client_id=str(coping["client_id"].iloc[0]),
+        coping_display_code=str(coping["display_code"].iloc[0]),
+        coping_goal_id=str(coping["goal_id"].iloc[0]),
         therapist=therapist,
         team=scope_for(db, "supervisor", supervisor),
         everyone=scope_for(db, "admin", None),
@@ -395,6 +414,7 @@ def _params_for_floor(case: Case, ctx: Context) -> tuple[str, dict[str, Any]]:
     )
     client = ctx.client_id if case.floor_scope in ("client", "goal") else None
     if case.floor == "coping":
+        client = ctx.coping_client_id if client else None
         return "bench.floor_coping", {**scope.params(), "client_id": client}
     goal = ctx.goal_id if case.floor_scope == "goal" else None
     return "bench.floor_scoped", {**scope.params(), "client_id": client, "goal_id": goal}
@@ -688,7 +708,8 @@ CASES: tuple[Case, ...] = (
     ),
     # pages/coping.py, client view (12 weeks, min 3 rated uses, unlinked logs counted): the
     # client list, the summary, weekly practice and goals (client_practice), the skill effects,
-    # and practice beside the chosen goal's progress (goal_practice).
+    # and practice beside the chosen goal's progress (goal_practice), for the therapist's
+    # client who logged the most in the period (Context.coping_client_id).
     _case(
         "coping_client_practice",
         "coping per client: summary, weekly practice, goals (client_practice)",
@@ -696,7 +717,7 @@ CASES: tuple[Case, ...] = (
         "client view",
         "analytics.coping",
         "client_practice",
-        lambda fn, c: fn(c.db, c.therapist, c.client_id, c.start, c.as_of),
+        lambda fn, c: fn(c.db, c.therapist, c.coping_client_id, c.start, c.as_of),
         floor="coping",
         floor_scope="client",
     ),
@@ -707,7 +728,7 @@ CASES: tuple[Case, ...] = (
         "client view",
         "analytics.coping",
         "goal_practice",
-        lambda fn, c: fn(c.db, c.therapist, c.client_id, c.goal_id, c.start, c.as_of, True),
+        lambda fn, c: fn(c.db, c.therapist, c.coping_client_id, c.coping_goal_id, c.start, c.as_of, True),
         floor="coping",
         floor_scope="client",
     ),
@@ -728,7 +749,7 @@ CASES: tuple[Case, ...] = (
         "client view",
         "analytics.coping",
         "client_summary",
-        lambda fn, c: fn(c.db, c.therapist, c.client_id, c.start, c.as_of),
+        lambda fn, c: fn(c.db, c.therapist, c.coping_client_id, c.start, c.as_of),
         floor="coping",
         floor_scope="client",
         on_page=False,
@@ -740,7 +761,7 @@ CASES: tuple[Case, ...] = (
         "client view",
         "analytics.coping",
         "weekly_practice",
-        lambda fn, c: fn(c.db, c.therapist, c.client_id, c.start, c.as_of),
+        lambda fn, c: fn(c.db, c.therapist, c.coping_client_id, c.start, c.as_of),
         floor="coping",
         floor_scope="client",
         on_page=False,
@@ -752,7 +773,7 @@ CASES: tuple[Case, ...] = (
         "client view",
         "analytics.coping",
         "skill_effects",
-        lambda fn, c: fn(c.db, c.therapist, c.client_id, c.start, c.as_of, 3),
+        lambda fn, c: fn(c.db, c.therapist, c.coping_client_id, c.start, c.as_of, 3),
         floor="coping",
         floor_scope="client",
     ),
@@ -763,7 +784,7 @@ CASES: tuple[Case, ...] = (
         "client view",
         "analytics.coping",
         "client_goals",
-        lambda fn, c: fn(c.db, c.therapist, c.client_id),
+        lambda fn, c: fn(c.db, c.therapist, c.coping_client_id),
         floor_scope="client",
         on_page=False,
     ),
@@ -774,7 +795,7 @@ CASES: tuple[Case, ...] = (
         "client view",
         "analytics.coping",
         "practice_between_checkins",
-        lambda fn, c: fn(c.db, c.therapist, c.client_id, c.goal_id, c.start, c.as_of, True),
+        lambda fn, c: fn(c.db, c.therapist, c.coping_client_id, c.coping_goal_id, c.start, c.as_of, True),
         floor="coping",
         floor_scope="client",
         on_page=False,
@@ -786,7 +807,7 @@ CASES: tuple[Case, ...] = (
         "client view",
         "analytics.coping",
         "weekly_practice",
-        lambda fn, c: fn(c.db, c.therapist, c.client_id, c.start, c.as_of, c.goal_id, True),
+        lambda fn, c: fn(c.db, c.therapist, c.coping_client_id, c.start, c.as_of, c.coping_goal_id, True),
         floor="coping",
         floor_scope="client",
         on_page=False,
@@ -798,7 +819,7 @@ CASES: tuple[Case, ...] = (
         "client view",
         "analytics.coping",
         "practice_progress_association",
-        lambda fn, c: fn(c.db, c.therapist, c.client_id, c.goal_id, c.start, c.as_of, True),
+        lambda fn, c: fn(c.db, c.therapist, c.coping_client_id, c.coping_goal_id, c.start, c.as_of, True),
         floor="coping",
         floor_scope="client",
         on_page=False,

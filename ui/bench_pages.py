@@ -66,7 +66,7 @@ class PageVisit:
     def label(self) -> str:
         opened = (
             " with a goal open"
-            if "goal" in self.params({"client_id": "", "goal_id": "", "display_code": ""})
+            if "goal" in self.params({key: "" for key in ("client_id", "goal_id", "coping_display_code")})
             else ""
         )
         return f"page {self.page} ({self.role}){opened}"
@@ -82,7 +82,7 @@ VISITS: tuple[PageVisit, ...] = (
     PageVisit("client", "therapist", lambda ctx: {"client": ctx["client_id"], "goal": ctx["goal_id"]}),
     PageVisit("audit", "supervisor", lambda ctx: {}),
     PageVisit("audit", "admin", lambda ctx: {}),
-    PageVisit("coping", "therapist", lambda ctx: {"client": ctx["display_code"]}),
+    PageVisit("coping", "therapist", lambda ctx: {"client": ctx["coping_display_code"]}),
     PageVisit("coping", "supervisor", lambda ctx: {"view": "clinic"}),
 )
 

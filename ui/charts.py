@@ -73,11 +73,32 @@ def audit_trend_chart(
     return monthly_trend_chart(trends)
 
 
+class _Unvalidated:
+    """A chart whose `to_dict()` skips Altair's JSON-schema check of the finished spec.
+
+    That check was half of converting a goal's timeline (150 of 315 ms on a slow host,
+    docs/performance.md), paid on every uncached view although a spec's shape comes from
+    the code, not the data. The check is kept where it can fail a change: the tests validate
+    every chart each page draws (tests/test_chart_specs.py) and every chart function's
+    output (`to_dict()` validates)."""
+
+    def __init__(self, chart: alt.TopLevelMixin) -> None:
+        self._chart = chart
+
+    def to_dict(self) -> dict[str, Any]:
+        return self._chart.to_dict(validate=False)
+
+
+def vega_lite(chart: alt.TopLevelMixin) -> dict[str, Any]:
+    """The Vega-Lite spec Streamlit draws for `chart` (data as Arrow datasets), unvalidated."""
+    return _convert_altair_to_vega_lite_spec(_Unvalidated(chart))
+
+
 # A spec carries its data as Arrow (tens of kB), hence fewer entries than ui/data.py keeps.
 @st.cache_data(ttl=600, show_spinner=False, max_entries=512)
 def _cached_spec(name: str, db_path: str, version: str, args: tuple) -> dict[str, Any]:
     chart: Callable[..., alt.TopLevelMixin] = getattr(importlib.import_module(__name__), name)
-    return _convert_altair_to_vega_lite_spec(chart(*args))
+    return vega_lite(chart(*args))
 
 
 @st.cache_data(ttl=600, show_spinner=False, max_entries=512)
@@ -93,7 +114,7 @@ def _cached_data_spec(
     draw = getattr(importlib.import_module(chart[0]), chart[1])
     answer = load(getattr(importlib.import_module(data[0]), data[1]), *args)
     frames = [answer[part] for part in parts] if parts else [answer]
-    return _convert_altair_to_vega_lite_spec(draw(*frames, *extra))
+    return vega_lite(draw(*frames, *extra))
 
 
 def data_spec(

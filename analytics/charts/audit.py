@@ -56,7 +56,7 @@ def practitioner_bars(table: pd.DataFrame, metric: str, clinic_rate: float | Non
     )
     labels = (
         base.mark_text(align="left", dx=4, color=OKABE_ITO["black"])
-        .encode(x=alt.X("rate_or_zero:Q"), text="label:N")
+        .encode(x=alt.X("rate_or_zero:Q"), text=alt.Text("label:N"))
         .transform_calculate(rate_or_zero="isValid(datum.rate) ? datum.rate : 0")
     )
     layers: list[alt.Chart] = [bars, labels]
@@ -64,11 +64,13 @@ def practitioner_bars(table: pd.DataFrame, metric: str, clinic_rate: float | Non
         rule = (
             alt.Chart(pd.DataFrame({"clinic": [float(clinic_rate)]}))
             .mark_rule(color=OKABE_ITO["black"], strokeDash=[4, 3])
-            .encode(x="clinic:Q", tooltip=[alt.Tooltip("clinic:Q", title="Everyone in view", format=".0%")])
+            .encode(
+                x=alt.X("clinic:Q"), tooltip=[alt.Tooltip("clinic:Q", title="Everyone in view", format=".0%")]
+            )
         )
         layers.append(rule)
     # Streamlit fits the whole chart (axis and title included) into this height.
-    return alt.layer(*layers).properties(height=70 + 36 * max(len(data), 2))
+    return alt.layer(*layers, height=70 + 36 * max(len(data), 2))
 
 
 def monthly_trend_chart(trends: pd.DataFrame) -> alt.LayerChart:
@@ -98,4 +100,4 @@ def monthly_trend_chart(trends: pd.DataFrame) -> alt.LayerChart:
     lines = base.mark_line(strokeWidth=2)
     points = base.mark_point(filled=True, size=50)
     # The height includes the axes and the two-row legend below the plot.
-    return alt.layer(lines, points).properties(height=460)
+    return alt.layer(lines, points, height=460)

@@ -50,9 +50,9 @@ def weekly_practice_chart(
                 scale=alt.Scale(domain=domain) if domain else alt.Undefined,
                 axis=_monday_axis(weekly["week"], "Week starting" if titled else None),
             ),
-            x2="week_end:T",
+            x2=alt.X2("week_end:T"),
             y=alt.Y("logs:Q", title="Skill logs", axis=alt.Axis(tickMinStep=1)),
-            y2=alt.datum(0),
+            y2=alt.Y2Datum(0),
             tooltip=[
                 alt.Tooltip("week:T", title="Week starting", format="%d %B %Y"),
                 alt.Tooltip("logs:Q", title="Skill logs"),
@@ -104,22 +104,24 @@ def distress_drop_chart(effects: pd.DataFrame) -> alt.LayerChart:
     high = max(0.0, float(rated["max_drop"].max())) if len(rated) else 1.0
     x_scale = alt.Scale(domain=[low, high if high > low else low + 1], nice=True, padding=10)
     whiskers = base.mark_rule(color=OKABE_ITO["grey"], strokeWidth=1.5).encode(
-        x=alt.X("min_drop:Q", title=DROP_TITLE, scale=x_scale), x2="max_drop:Q"
+        x=alt.X("min_drop:Q", title=DROP_TITLE, scale=x_scale), x2=alt.X2("max_drop:Q")
     )
     # Skills with too few rated uses to rank are drawn faint: their spread says little yet.
     box = base.mark_bar(color=OKABE_ITO["sky"], size=16).encode(
-        x="q1_drop:Q", x2="q3_drop:Q", opacity=alt.condition("datum.ranked", alt.value(0.9), alt.value(0.3))
+        x=alt.X("q1_drop:Q"),
+        x2=alt.X2("q3_drop:Q"),
+        opacity=alt.OpacityValue(0.3, condition={"test": "datum.ranked", "value": 0.9}),
     )
-    median = base.mark_tick(color=OKABE_ITO["blue"], thickness=3, size=20).encode(x="median_drop:Q")
+    median = base.mark_tick(color=OKABE_ITO["blue"], thickness=3, size=20).encode(x=alt.X("median_drop:Q"))
     mean = base.mark_point(shape="diamond", filled=True, size=70, color=OKABE_ITO["orange"]).encode(
-        x="mean_drop:Q"
+        x=alt.X("mean_drop:Q")
     )
     no_change = (
         alt.Chart(pd.DataFrame({"zero": [0]}))
         .mark_rule(color=OKABE_ITO["black"], strokeDash=[4, 3], opacity=0.6)
-        .encode(x="zero:Q", tooltip=alt.value("No change in distress"))
+        .encode(x=alt.X("zero:Q"), tooltip=alt.TooltipValue("No change in distress"))
     )
-    return alt.layer(whiskers, box, median, mean, no_change).properties(height=max(120, 38 * len(order) + 40))
+    return alt.layer(whiskers, box, median, mean, no_change, height=max(120, 38 * len(order) + 40))
 
 
 def helpfulness_chart(effects: pd.DataFrame) -> alt.LayerChart:
@@ -139,10 +141,12 @@ def helpfulness_chart(effects: pd.DataFrame) -> alt.LayerChart:
     )
     stem = base.mark_rule(color=OKABE_ITO["green"], strokeWidth=2).encode(
         x=alt.X("floor:Q", title="Mean helpfulness (1 = not, 5 = very)", scale=alt.Scale(domain=[1, 5])),
-        x2="mean_helpfulness:Q",
+        x2=alt.X2("mean_helpfulness:Q"),
     )
-    dot = base.mark_circle(color=OKABE_ITO["green"], size=110, opacity=1).encode(x="mean_helpfulness:Q")
-    return alt.layer(stem, dot).properties(height=max(120, 38 * len(order) + 40))
+    dot = base.mark_circle(color=OKABE_ITO["green"], size=110, opacity=1).encode(
+        x=alt.X("mean_helpfulness:Q")
+    )
+    return alt.layer(stem, dot, height=max(120, 38 * len(order) + 40))
 
 
 def practice_beside_progress_chart(
@@ -167,7 +171,7 @@ def practice_beside_progress_chart(
                 "date:T", scale=alt.Scale(domain=domain), axis=_monday_axis(weekly["week"], "Week starting")
             ),
             y=alt.Y("value:Q", title=measure_title, scale=alt.Scale(zero=False)),
-            color=alt.value(OKABE_ITO["vermillion"]),
+            color=alt.ColorValue(OKABE_ITO["vermillion"]),
             tooltip=[
                 alt.Tooltip("date:T", title="Check-in", format="%d %B %Y"),
                 alt.Tooltip("value:Q", title="Value", format=".1f"),
@@ -175,7 +179,9 @@ def practice_beside_progress_chart(
         )
         .properties(height=170)
     )
-    return alt.vconcat(practice, checkins, spacing=8).resolve_scale(x="shared")
+    return alt.vconcat(
+        practice, checkins, spacing=8, resolve=alt.Resolve(scale=alt.ScaleResolveMap(x="shared"))
+    )
 
 
 def clinic_practice_chart(skills: pd.DataFrame, top: int = 20) -> alt.Chart:

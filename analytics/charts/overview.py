@@ -23,6 +23,6 @@ def monthly_activity_chart(activity: pd.DataFrame) -> alt.LayerChart:
         y=alt.Y("attended_sessions:Q", title="Sessions")
     )
     with_checkin = base.mark_bar(color=OKABE_ITO["blue"], width={"band": 0.5}).encode(
-        y="sessions_with_checkin:Q"
+        y=alt.Y("sessions_with_checkin:Q")
     )
-    return alt.layer(attended, with_checkin).properties(height=280)
+    return alt.layer(attended, with_checkin, height=280)

@@ -30,10 +30,10 @@ def _lines(lines: list[tuple[str, int, str]]) -> alt.LayerChart:
                 color=OKABE_ITO["black"],
                 limit=WIDTH,
             )
-            .encode(x=alt.value(0), y=alt.value(y), text="line:N")
+            .encode(x=alt.XValue(0), y=alt.YValue(y), text=alt.Text("line:N"))
         )
         y += size + 8
-    return alt.layer(*layers).properties(width=WIDTH, height=max(y, 10))
+    return alt.layer(*layers, width=WIDTH, height=max(y, 10))
 
 
 def progress_report_chart(
@@ -59,15 +59,15 @@ def progress_report_chart(
         )
     )
     parts.append(_lines([(line, 10, "normal") for line in footnote]))
-    return (
-        alt.vconcat(*parts, spacing=14)
-        .properties(
-            title=alt.TitleParams(
-                text=title, subtitle=subtitle, anchor="start", fontSize=22, subtitleFontSize=13, offset=14
-            )
-        )
-        # configure() replaces the whole configuration, so it comes first.
-        .configure(font=FONT, background="white", padding=24)
-        .configure_view(stroke=None)
-        .configure_legend(**LEGEND)
+    # Title and configuration as arguments: each method called on a finished compound chart
+    # copies all of it (analytics/charts/__init__.py).
+    return alt.vconcat(
+        *parts,
+        spacing=14,
+        title=alt.TitleParams(
+            text=title, subtitle=subtitle, anchor="start", fontSize=22, subtitleFontSize=13, offset=14
+        ),
+        config=alt.Config(
+            font=FONT, background="white", padding=24, view=alt.ViewConfig(stroke=None), legend=LEGEND
+        ),
     )

@@ -82,6 +82,22 @@ GROUP BY g.client_id, c.display_code, g.goal_id
 ORDER BY sum(count(*)) OVER (PARTITION BY g.client_id) DESC, g.client_id, checkins DESC, g.goal_id
 LIMIT 1;
 
+-- name: busiest_coping_client
+-- The client of $practitioner with the most coping-skill logs from $start to $as_of (the
+-- coping page's default period), and the goal they linked the most of those logs to (their
+-- first goal when they linked none).
+SELECT l.client_id, c.display_code,
+       coalesce(l.goal_id, (SELECT min(g.goal_id) FROM goals g WHERE g.client_id = l.client_id)) AS goal_id,
+       count(*) AS logs
+FROM coping_logs l
+JOIN clients c USING (client_id)
+WHERE c.practitioner_id = $practitioner
+  AND l.logged_at >= $start::DATE
+  AND l.logged_at < $as_of::DATE + INTERVAL 1 DAY
+GROUP BY l.client_id, c.display_code, l.goal_id
+ORDER BY sum(count(*)) OVER (PARTITION BY l.client_id) DESC, l.client_id, l.goal_id IS NULL, logs DESC, l.goal_id
+LIMIT 1;
+
 -- name: row_counts
 -- Rows per table of the demo database, as recorded in the benchmark's report.
 SELECT
