@@ -128,6 +128,41 @@ def test_phase_bands_merge_consecutive_intervals_and_skip_plain_gains(db, clinic
     assert setback["checkins"] == 2
 
 
+def test_phase_bands_are_per_goal_when_two_goals_interleave_in_time() -> None:
+    # Two goals checked in on alternating days (a revised chain's goals can overlap). Goal a:
+    # 1 Mar start, 3 Mar plateau, 5 Mar plateau, 7 Mar gain, 9 Mar plateau. Goal b: 2 Mar
+    # start, 4 Mar setback, 6 Mar setback, 8 Mar plateau. Interval i of a goal ends at its
+    # check-in i, so a's plateau runs 1 → 5 Mar (2 check-ins), is broken by the gain (not
+    # shaded), and starts again 7 → 9 Mar; b's setback runs 2 → 6 Mar (2), then its plateau
+    # 6 → 8 Mar. Runs come goal by goal, in the order the goals first appear, then in time.
+    day = pd.Timestamp("2026-03-01")
+    rows = [
+        ("a", 0, "start"), ("b", 1, "start"), ("a", 2, "plateau"), ("b", 3, "setback"),
+        ("a", 4, "plateau"), ("b", 5, "setback"), ("a", 6, "gain"), ("b", 7, "plateau"),
+        ("a", 8, "plateau"),
+    ]  # fmt: skip
+    points = pd.DataFrame(
+        {
+            "goal_id": [g for g, _, _ in rows],
+            "checkin_date": [day + pd.Timedelta(days=d) for _, d, _ in rows],
+            "seq": list(range(1, len(rows) + 1)),
+            "phase": [p for _, _, p in rows],
+            "provisional": False,
+        }
+    )
+    runs = _phase_runs(points.sample(frac=1, random_state=3))  # the input order must not matter
+    got = [
+        (r.goal_id, r.phase, r.start.strftime("%d"), r.end.strftime("%d"), r.checkins)
+        for r in runs.itertuples()
+    ]
+    assert got == [
+        ("a", "plateau", "01", "05", 2),
+        ("a", "plateau", "07", "09", 1),
+        ("b", "setback", "02", "06", 2),
+        ("b", "plateau", "06", "08", 1),
+    ]
+
+
 def test_phase_labels_that_would_overlap_in_both_rows_are_left_out() -> None:
     # 100 days on 800 px: 8 px a day. "plateau" is 7 × 6.5 = 45.5 px wide (22.75 each side of
     # its middle), and a label needs 8 px clear of the one before it in its row.
