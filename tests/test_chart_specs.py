@@ -1,7 +1,7 @@
 """Every chart a page draws is valid Vega-Lite.
 
 The app converts charts without Altair's schema check (ui/charts.py, `vega_lite`: the check
-was half the cost of an uncached goal timeline), so this is where the check happens: each
+was half the cost of converting a goal's timeline), so this is where the check happens: each
 page view of the benchmark (ui/bench_pages.VISITS: every page, as the viewer who uses it,
 with a client and a goal open) is run on the clinic demo and every spec it sends to the
 browser is validated against the Vega-Lite schema Altair ships.

@@ -79,8 +79,8 @@ class _Unvalidated:
     That check was half of converting a goal's timeline (150 of 315 ms on a slow host,
     docs/performance.md), paid on every uncached view although a spec's shape comes from
     the code, not the data. The check is kept where it can fail a change: the tests validate
-    every chart each page draws (tests/test_chart_specs.py) and every chart function's
-    output (`to_dict()` validates)."""
+    every chart the benchmark's page views draw (tests/test_chart_specs.py), and the chart
+    tests' `to_dict()` validates too."""
 
     def __init__(self, chart: alt.TopLevelMixin) -> None:
         self._chart = chart
