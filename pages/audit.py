@@ -21,7 +21,8 @@ from analytics.audit import (
 from analytics.errors import WaymarkError
 from analytics.exports import to_safe_csv
 from analytics.settings import REGISTRY, get_settings
-from ui.access import record_export, record_view
+from ui import widgets
+from ui.access import record_view, recorded_download
 from ui.charts import audit_bars_chart, audit_trend_chart, spec
 from ui.data import load
 from ui.viewer import require_viewer
@@ -224,13 +225,15 @@ if len(teams) > 1:
         )
 
 export = table.drop(columns=["team_id"]).rename(columns={"group_id": "id", "group_name": "name"})
+# Built when clicked, not on every rerun (ui/exports.py); the click is recorded as it is built.
 st.download_button(
     "Download the audit (CSV)",
-    to_safe_csv(export),
+    recorded_download(
+        lambda: to_safe_csv(export), PAGE, None, f"audit {period.start}..{period.end} n={n} d={d} k={k}"
+    ),
     file_name=f"follow-up-audit-{period.start:%Y-%m}-to-{period.end:%Y-%m-%d}.csv",
     mime="text/csv",
-    on_click=record_export,
-    args=(PAGE, None, f"audit {period.start}..{period.end} n={n} d={d} k={k}"),
+    on_click="ignore",
     icon=":material/download:",
 )
 
@@ -338,8 +341,13 @@ else:
         "target_review": "Target date",
         "lacking_followup": "Session on",
     }[sort_key]
+    if len(view) > widgets.CASES_SHOWN:
+        st.caption(
+            f"Showing the first {widgets.CASES_SHOWN:,} of {len(view):,} {many}: those that fall short "
+            f"first, then by practitioner, client and date. The CSV below holds all {len(view):,}."
+        )
     st.dataframe(
-        view[columns],
+        view[columns].head(widgets.CASES_SHOWN),
         hide_index=True,
         width="stretch",
         column_config={
@@ -356,11 +364,15 @@ else:
     )
     export_cases = view.drop(columns=["client_id", "miss"])
     st.download_button(
-        f"Download these {many} (CSV)",
-        to_safe_csv(export_cases),
+        f"Download these {len(view):,} {many} (CSV)",
+        recorded_download(
+            lambda: to_safe_csv(export_cases),
+            PAGE,
+            None,
+            f"cases {sort_key} {who} {period.start}..{period.end}",
+        ),
         file_name=f"audit-{sort_key}-{who}-{period.start:%Y-%m}-to-{period.end:%Y-%m-%d}.csv",
         mime="text/csv",
-        on_click=record_export,
-        args=(PAGE, None, f"cases {sort_key} {who} {period.start}..{period.end}"),
+        on_click="ignore",
         icon=":material/download:",
     )

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+
+import pandas as pd
 import pytest
 from streamlit.proto.Metric_pb2 import Metric
 
@@ -110,6 +113,38 @@ def test_the_drill_down_lists_the_cases_behind_a_practitioners_number(clinic_fil
     assert sessions["case_date"].astype(str).tolist() == ["2026-02-02", "2026-02-16", "2026-02-23"]
     # Real names never appear; display codes do.
     assert "real_name" not in sessions.columns
+
+
+def test_a_long_case_list_shows_its_first_rows_and_the_download_holds_them_all(
+    clinic_file, monkeypatch
+) -> None:
+    from tests.test_access_matrix import MANAGERS, STORAGES, RecordingManager, RecordingStorage
+
+    monkeypatch.setattr("streamlit.testing.v1.app_test.MemoryMediaFileStorage", RecordingStorage)
+    monkeypatch.setattr("streamlit.testing.v1.app_test.MediaFileManager", RecordingManager)
+    # The cap is 1,000 cases; at 2, p2's three February sessions without a check-in are a
+    # "long" list: the first two are shown, and the file has all three.
+    monkeypatch.setattr("ui.widgets.CASES_SHOWN", 2)
+    db = Database(clinic_file)
+    params = {"as_of": "2026-02-28", "months": "1", "metric": "followup_sessions", "who": "p2"}
+    at = run_page("audit", clinic_file, viewer_for(db, "supervisor", "sup"), params, monkeypatch)
+    assert not at.exception
+    assert cases_table(at)["case_date"].astype(str).tolist() == ["2026-02-02", "2026-02-16"]
+    assert any("Showing the first 2 of 3 sessions" in c.value for c in at.caption)
+    exports = "SELECT detail FROM access_log WHERE action = 'export' ORDER BY access_id"
+    button = next(b for b in at.get("download_button") if "sessions" in b.proto.label)
+    assert button.proto.label == "Download these 3 sessions (CSV)"
+    # Built when clicked, not with the page: nothing is exported until then.
+    assert button.proto.deferred_file_id and not button.proto.url
+    assert Database(clinic_file).query_sql(exports).empty
+    url = MANAGERS[-1].execute_deferred(button.proto.deferred_file_id)
+    csv = bytes(STORAGES[-1].get_file(url.rsplit("/", 1)[-1].split("?")[0]).content).decode()
+    rows = pd.read_csv(io.StringIO(csv))
+    assert rows["case_date"].tolist() == ["2026-02-02", "2026-02-16", "2026-02-23"]
+    assert set(rows["display_code"]) <= {"C-C", "C-D", "C-E"} and "real_name" not in rows.columns
+    assert Database(clinic_file).query_sql(exports)["detail"].tolist() == [
+        "cases followup_sessions p2 2026-02-01..2026-02-28"
+    ]
 
 
 def test_an_admin_sees_everyone_including_practitioners_without_a_supervisor(

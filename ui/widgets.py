@@ -15,6 +15,11 @@ from ui import exports
 from ui.access import recorded_download
 from ui.data import load
 
+# A list of cases longer than this shows its first rows and offers all of them as a file: a
+# health system's drill-down for everyone in view is 175,714 sessions, which no one reads on
+# screen and whose CSV alone took 2.4 s to build (docs/audit.md, "Drill-down and export").
+CASES_SHOWN = 1_000
+
 
 def as_of_date() -> dt.date:
     """The sidebar's "as of" date, kept in the URL as `as_of=YYYY-MM-DD`."""
