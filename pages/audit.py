@@ -317,7 +317,7 @@ one, many = CASE_NOUNS[chosen.case]
 counted = int(cases["counted"].sum())
 st.markdown(
     f"**{chosen.label}**, {'everyone in view' if who == 'all' else names_by_id[who]}: "
-    f"{counted} of {len(cases)} {many} counted ({percent(counted / len(cases) if len(cases) else float('nan'))})."
+    f"{counted:,} of {len(cases):,} {many} counted ({percent(counted / len(cases) if len(cases) else float('nan'))})."
 )
 st.caption(chosen.describe(n, d, k))
 view = cases[cases["miss"]] if only_misses else cases
