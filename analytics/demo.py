@@ -70,8 +70,8 @@ class ScaleConfig:
 
 
 SCALES: dict[str, ScaleConfig] = {
-    "clinic": ScaleConfig(2, 8, 150, 330, 2.5, 1.3, 5.5, 2.5),
-    "system": ScaleConfig(100, 900, 50_000, 540, 4.05, 1.6, 1.38, 16.4),
+    "clinic": ScaleConfig(2, 8, 150, 330, 2.5, 1.3, 6.5, 2.5),
+    "system": ScaleConfig(100, 900, 50_000, 540, 4.05, 1.6, 1.76, 16.4),
 }
 
 # ---------------------------------------------------------------- fixed catalogues
@@ -824,6 +824,18 @@ def _checkins(rng: np.random.Generator, cfg: ScaleConfig, g: dict, att: dict, pr
     ai = ai[picked]
     app_day = g["start"][ai] + 1 + k[picked]
     del k, picked
+    # PHQ-9 and GAD-7 ask about the last two weeks (Kroenke, Spitzer & Williams 2001; Spitzer
+    # et al. 2006), so they are given session by session, as in the NHS Talking Therapies
+    # manual, and the app offers one only in a week of the goal without a session rating of
+    # it: once, on the first day that week the client opens the app. Goal ratings (0-10, GAS)
+    # are the app's near-daily questions.
+    week_key = ai.astype(np.int64) * 1024 + (app_day - g["start"][ai]) // 7
+    at_session = gi.astype(np.int64) * 1024 + (att["day"][si] - g["start"][gi]) // 7
+    first_that_week = np.r_[True, week_key[1:] != week_key[:-1]]
+    questionnaire = np.isin(g["measure"][ai], (PHQ, GAD))
+    offered = ~questionnaire | first_that_week & ~np.isin(week_key, at_session)
+    ai, app_day = ai[offered], app_day[offered]
+    del week_key, at_session, first_that_week, questionnaire, offered
     gi_all = np.r_[gi, ai]
     day = np.r_[att["day"][si], app_day]
     session = np.r_[att["index"][si], np.full(ai.size, -1)]

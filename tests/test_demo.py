@@ -422,6 +422,31 @@ def test_checkins_are_at_attended_sessions_and_mostly_between_them_in_the_app(de
     assert outside == 0
 
 
+def test_questionnaires_are_asked_at_sessions_and_in_the_app_only_in_a_week_without_one(
+    demo: Database,
+) -> None:
+    # PHQ-9 and GAD-7 ask about the last two weeks, so the app offers one at most once in a
+    # week of the goal (days 0-6 from its start are week 0) and never in a week that had a
+    # session rating of that goal. 0-10 and GAS goals are rated on most days instead.
+    weeks = demo.query_sql(
+        """
+        SELECT g.measure IN ('phq-9', 'gad-7') AS questionnaire, k.goal_id,
+               (k.checkin_date - g.start_date) // 7 AS week,
+               count(*) FILTER (WHERE k.session_id IS NULL) AS app,
+               count(*) FILTER (WHERE k.session_id IS NOT NULL) AS at_session
+        FROM goal_checkins k JOIN goals g USING (goal_id)
+        GROUP BY ALL
+        """
+    )
+    asked = weeks[weeks["questionnaire"]]
+    assert asked["app"].max() == 1
+    assert ((asked["app"] > 0) & (asked["at_session"] > 0)).sum() == 0
+    # The app still fills weeks without a session (fortnightly clients, missed sessions).
+    assert (asked["app"] > 0).sum() > 100
+    rated = weeks[~weeks["questionnaire"]]
+    assert rated.loc[rated["app"] > 0, "app"].median() >= 5
+
+
 # ------------------------------------------------------------------ coping skills
 def test_coping_logs_use_the_skill_catalogue_with_suds_and_helpfulness(demo: Database) -> None:
     skills = demo.query_sql("SELECT * FROM coping_skills")

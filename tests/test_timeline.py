@@ -444,7 +444,7 @@ def test_the_python_rule_equals_the_sql_rule_on_every_goal_client_and_chain_of_t
     for row in checkins:
         by_goal.setdefault(row[0], []).append(row[1:])
     python = points_frame([p for goal in goals for p in rule_points(goal, by_goal.get(goal["goal_id"], []))])
-    assert len(sql) > 5_000 and sql["phase"].nunique() == 7  # every phase occurs: a real test
+    assert len(sql) > 4_000 and sql["phase"].nunique() == 7  # every phase occurs: a real test
     pd.testing.assert_frame_equal(python, sql, check_exact=True)
 
     # Each client's points, as the client page reads them, are the SQL rule's for that client.
