@@ -9,7 +9,7 @@ import streamlit as st
 from analytics.access_log import ACTIONS, SEARCH_LIMIT, search_access_log
 from analytics.errors import WaymarkError
 from analytics.exports import to_safe_csv
-from ui.access import record_export, record_view
+from ui.access import record_view, recorded_download
 from ui.data import get_database
 from ui.viewer import require_viewer
 
@@ -121,12 +121,13 @@ st.dataframe(
         "detail": "Detail",
     },
 )
+# Built when clicked, like every large export: up to SEARCH_LIMIT rows are not turned into a
+# file on every rerun of the search.
 st.download_button(
-    "Download these rows (CSV)",
-    data=to_safe_csv(rows),
+    f"Download these {len(rows):,} rows (CSV)",
+    data=recorded_download(lambda: to_safe_csv(rows), PAGE, None, "access-log.csv"),
     file_name=f"waymark-access-log-{date_from.isoformat()}-{date_to.isoformat()}.csv",
     mime="text/csv",
     icon=":material/download:",
-    on_click=record_export,
-    args=(PAGE, None, "access-log.csv"),
+    on_click="ignore",
 )

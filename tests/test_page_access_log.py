@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from analytics.access_log import record_access
@@ -83,6 +85,34 @@ def test_opening_the_page_is_itself_logged(db_path: Path, monkeypatch) -> None:
         "SELECT user_id, action, page FROM access_log ORDER BY access_id DESC LIMIT 1"
     )
     assert last.values.tolist() == [["admin@waymark.example", "view", "access_log"]]
+
+
+def test_the_download_holds_the_rows_shown_and_is_logged_when_the_file_is_built(
+    db_path: Path, monkeypatch
+) -> None:
+    from tests.test_access_matrix import MANAGERS, STORAGES, RecordingManager, RecordingStorage
+
+    monkeypatch.setattr("streamlit.testing.v1.app_test.MemoryMediaFileStorage", RecordingStorage)
+    monkeypatch.setattr("streamlit.testing.v1.app_test.MediaFileManager", RecordingManager)
+    at = run_page("access_log", db_path, admin(db_path), {"client": "amber-1"}, monkeypatch)
+    assert not at.exception
+    button = at.get("download_button")[0]
+    # The search for AMBER-1 in the last 30 days: p1's view and p1's export.
+    assert button.proto.label == "Download these 2 rows (CSV)"
+    exports = "SELECT user_id, detail FROM access_log WHERE action = 'export' AND page = 'access_log'"
+    # Built when clicked, not with every rerun of the search: no export is logged until then.
+    assert button.proto.deferred_file_id and not button.proto.url
+    assert Database(db_path).query_sql(exports).empty
+    url = MANAGERS[-1].execute_deferred(button.proto.deferred_file_id)
+    csv = bytes(STORAGES[-1].get_file(url.rsplit("/", 1)[-1].split("?")[0]).content).decode()
+    rows = pd.read_csv(io.StringIO(csv))
+    assert rows[["user_id", "action", "display_code"]].values.tolist() == [
+        ["p1@example.org", "export", "AMBER-1"],
+        ["p1@example.org", "view", "AMBER-1"],
+    ]
+    assert Database(db_path).query_sql(exports).values.tolist() == [
+        ["admin@waymark.example", "access-log.csv"]
+    ]
 
 
 @pytest.mark.parametrize(("role", "practitioner"), [("therapist", "p1"), ("supervisor", "p1")])
