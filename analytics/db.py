@@ -56,6 +56,7 @@ Params = Mapping[str, Any] | Sequence[Any] | None
 # rerun) shares one attachment and DuckDB's buffer cache; a process that waits for the file
 # (a CLI import) is let in at once. The benchmark times the pages' calls with the same.
 APP_LINGER_SECONDS = 1.0
+WATCHER_NAME = "waymark-linger"  # the thread that detaches a lingering file
 
 # Every open gateway in this process. DuckDB refuses to attach one file twice in a process
 # ("Unique file handle conflict"), so a gateway that lingers on a file must step aside
@@ -171,7 +172,10 @@ class Database:
         # queries share an attachment and DuckDB's buffer cache. Another process that
         # wants the file announces itself (`_announce_waiting`) and is let in at once.
         self.linger = linger
-        self._generation = 0
+        # While the file lingers, one watcher thread per attachment (not one per unit of
+        # work: starting a thread at every query's end, each polling, cost every call).
+        self._watcher: threading.Thread | None = None
+        self._idle_since = 0.0
         self._lock = threading.RLock()
         self._users = 0
         self._con: duckdb.DuckDBPyConnection | None = None
@@ -265,7 +269,6 @@ class Database:
             if other._lock.acquire(blocking=False):
                 try:
                     if other._users == 0 and other._attached():
-                        other._generation += 1
                         other._detach()
                 finally:
                     other._lock.release()
@@ -300,20 +303,26 @@ class Database:
         if self.linger <= 0 or self._others_waiting():
             self._detach()
             return
-        self._generation += 1
-        watcher = threading.Thread(target=self._detach_when_idle, args=(self._generation,), daemon=True)
-        watcher.start()
+        # Called with self._lock held, as `_watch` decides under it: a watcher that is
+        # ending has already cleared `_watcher`, so a new one starts.
+        self._idle_since = time.monotonic()
+        if self._watcher is None:
+            self._watcher = threading.Thread(target=self._watch, name=WATCHER_NAME, daemon=True)
+            self._watcher.start()
 
-    def _detach_when_idle(self, generation: int) -> None:
-        """Detach after `linger` seconds idle, or as soon as another process waits."""
-        until = time.monotonic() + self.linger
-        while time.monotonic() < until and not self._others_waiting():
+    def _watch(self) -> None:
+        """While attached: detach once no unit of work has run for `linger` seconds, or as
+        soon as another process waits and nobody is using the file; then end."""
+        while True:
             time.sleep(0.05)
-            if generation != self._generation:
-                return  # a newer unit of work took over the attachment
-        with self._lock:
-            if self._users == 0 and generation == self._generation and self._attached():
-                self._detach()
+            waiting = self._others_waiting()
+            with self._lock:
+                idle = time.monotonic() - self._idle_since >= self.linger
+                if self._attached() and self._users == 0 and (waiting or idle):
+                    self._detach()
+                if not self._attached():  # detached here, by a sibling, or closed
+                    self._watcher = None
+                    return
 
     def _detach(self) -> None:
         if self._con is not None and self._is_attached:

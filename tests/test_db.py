@@ -129,6 +129,36 @@ def test_a_lingering_attachment_lets_a_waiting_writer_in_at_once(tmp_path: Path)
     assert not list(tmp_path.glob("*.waiting-*"))
 
 
+def test_a_lingering_file_has_one_watcher_however_many_queries_and_detaches_when_idle(
+    tmp_path: Path,
+) -> None:
+    # The watcher used to be a new thread at the end of every unit of work, each polling
+    # until a later one took over; at page speed that was dozens alive at once, and every
+    # query paid for starting one (docs/performance.md, 4 December).
+    import threading
+    import time
+
+    from analytics.db import WATCHER_NAME
+
+    def watchers() -> int:
+        return sum(t.name == WATCHER_NAME and t.is_alive() for t in threading.enumerate())
+
+    db = Database(tmp_path / "w.duckdb", linger=0.3)
+    db.migrate()
+    for _ in range(50):
+        db.scalar("SELECT 1")
+    assert db._attached() and watchers() == 1
+    # 0.3 s after the last query it detaches and its watcher ends (polled every 0.05 s).
+    deadline = time.monotonic() + 10
+    while (db._attached() or watchers()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not db._attached() and watchers() == 0
+    # The next query attaches again, and a new watcher takes the file.
+    assert db.scalar("SELECT 1") == 1
+    assert db._attached() and watchers() == 1
+    db.close()
+
+
 def test_a_lingering_gateway_steps_aside_for_another_gateway_in_the_same_process(tmp_path: Path) -> None:
     # DuckDB refuses to attach one file twice in a process; the app's lingering gateway
     # must not lock out, say, an import run from a page through a second gateway.
