@@ -313,16 +313,23 @@ class Database:
     def _watch(self) -> None:
         """While attached: detach once no unit of work has run for `linger` seconds, or as
         soon as another process waits and nobody is using the file; then end."""
-        while True:
-            time.sleep(0.05)
-            waiting = self._others_waiting()
+        try:
+            while True:
+                time.sleep(0.05)
+                waiting = self._others_waiting()
+                with self._lock:
+                    idle = time.monotonic() - self._idle_since >= self.linger
+                    if self._attached() and self._users == 0 and (waiting or idle):
+                        self._detach()
+                    if not self._attached():  # detached here, by a sibling, or closed
+                        self._watcher = None  # under the lock: the next release starts one
+                        return
+        except BaseException:
+            # A detach that failed must not leave the file watched by nobody: the next unit
+            # of work's end starts a new watcher.
             with self._lock:
-                idle = time.monotonic() - self._idle_since >= self.linger
-                if self._attached() and self._users == 0 and (waiting or idle):
-                    self._detach()
-                if not self._attached():  # detached here, by a sibling, or closed
-                    self._watcher = None
-                    return
+                self._watcher = None
+            raise
 
     def _detach(self) -> None:
         if self._con is not None and self._is_attached:

@@ -159,6 +159,37 @@ def test_a_lingering_file_has_one_watcher_however_many_queries_and_detaches_when
     db.close()
 
 
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
+def test_a_watcher_whose_detach_fails_leaves_the_file_to_the_next_one(tmp_path: Path, monkeypatch) -> None:
+    import time
+
+    db = Database(tmp_path / "w.duckdb", linger=0.1)
+    db.migrate()
+    real_detach = db._detach
+    failures: list[str] = []
+
+    def detach_once_failing() -> None:
+        if not failures:
+            failures.append("failed")
+            raise duckdb.IOException("disk gone")
+        real_detach()
+
+    monkeypatch.setattr(db, "_detach", detach_once_failing)
+    db.scalar("SELECT 1")
+    deadline = time.monotonic() + 10
+    while not failures and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.2)
+    # The watcher died with its detach, still attached; it no longer counts as watching.
+    assert failures and db._attached() and db._watcher is None
+    # The next query's end starts a new watcher, which detaches after the linger.
+    db.scalar("SELECT 1")
+    while db._attached() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not db._attached() and db._watcher is None
+    db.close()
+
+
 def test_a_lingering_gateway_steps_aside_for_another_gateway_in_the_same_process(tmp_path: Path) -> None:
     # DuckDB refuses to attach one file twice in a process; the app's lingering gateway
     # must not lock out, say, an import run from a page through a second gateway.
