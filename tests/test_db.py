@@ -143,12 +143,14 @@ def test_a_lingering_file_has_one_watcher_however_many_queries_and_detaches_when
     def watchers() -> int:
         return sum(t.name == WATCHER_NAME and t.is_alive() for t in threading.enumerate())
 
-    db = Database(tmp_path / "w.duckdb", linger=0.3)
+    db = Database(tmp_path / "w.duckdb", linger=30)  # long enough for any pause between queries
     db.migrate()
     for _ in range(50):
         db.scalar("SELECT 1")
     assert db._attached() and watchers() == 1
-    # 0.3 s after the last query it detaches and its watcher ends (polled every 0.05 s).
+    # With the linger shortened, 0.3 s after the last query it detaches and its watcher ends
+    # (it polls every 0.05 s and reads the linger each time).
+    db.linger = 0.3
     deadline = time.monotonic() + 10
     while (db._attached() or watchers()) and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -163,8 +165,8 @@ def test_a_lingering_file_has_one_watcher_however_many_queries_and_detaches_when
 def test_a_watcher_whose_detach_fails_leaves_the_file_to_the_next_one(tmp_path: Path, monkeypatch) -> None:
     import time
 
+    Database(tmp_path / "w.duckdb").migrate()  # not lingering: no watcher before the patch
     db = Database(tmp_path / "w.duckdb", linger=0.1)
-    db.migrate()
     real_detach = db._detach
     failures: list[str] = []
 
