@@ -8,10 +8,10 @@ import streamlit as st
 
 from analytics.access_log import ACTIONS, SEARCH_LIMIT, search_access_log
 from analytics.errors import WaymarkError
-from analytics.exports import to_safe_csv
-from ui.access import record_view, recorded_download
+from ui.access import record_view
 from ui.data import get_database
 from ui.viewer import require_viewer
+from ui.widgets import csv_download_button
 
 PAGE = "access_log"
 DEFAULT_DAYS = 30
@@ -123,11 +123,10 @@ st.dataframe(
 )
 # Built when clicked, like every large export: up to SEARCH_LIMIT rows are not turned into a
 # file on every rerun of the search.
-st.download_button(
+csv_download_button(
     f"Download these {len(rows):,} rows (CSV)",
-    data=recorded_download(lambda: to_safe_csv(rows), PAGE, None, "access-log.csv"),
-    file_name=f"waymark-access-log-{date_from.isoformat()}-{date_to.isoformat()}.csv",
-    mime="text/csv",
-    icon=":material/download:",
-    on_click="ignore",
+    rows,
+    PAGE,
+    "access-log.csv",
+    f"waymark-access-log-{date_from.isoformat()}-{date_to.isoformat()}.csv",
 )

@@ -19,10 +19,9 @@ from analytics.audit import (
     worst_first,
 )
 from analytics.errors import WaymarkError
-from analytics.exports import to_safe_csv
 from analytics.settings import REGISTRY, get_settings
 from ui import widgets
-from ui.access import record_view, recorded_download
+from ui.access import record_view
 from ui.charts import audit_bars_chart, audit_trend_chart, spec
 from ui.data import load
 from ui.viewer import require_viewer
@@ -226,15 +225,12 @@ if len(teams) > 1:
 
 export = table.drop(columns=["team_id"]).rename(columns={"group_id": "id", "group_name": "name"})
 # Built when clicked, not on every rerun (ui/exports.py); the click is recorded as it is built.
-st.download_button(
+widgets.csv_download_button(
     "Download the audit (CSV)",
-    recorded_download(
-        lambda: to_safe_csv(export), PAGE, None, f"audit {period.start}..{period.end} n={n} d={d} k={k}"
-    ),
-    file_name=f"follow-up-audit-{period.start:%Y-%m}-to-{period.end:%Y-%m-%d}.csv",
-    mime="text/csv",
-    on_click="ignore",
-    icon=":material/download:",
+    export,
+    PAGE,
+    f"audit {period.start}..{period.end} n={n} d={d} k={k}",
+    f"follow-up-audit-{period.start:%Y-%m}-to-{period.end:%Y-%m-%d}.csv",
 )
 
 # --- monthly trends -------------------------------------------------------------------
@@ -363,16 +359,10 @@ else:
         key="audit_cases",
     )
     export_cases = view.drop(columns=["client_id", "miss"])
-    st.download_button(
+    widgets.csv_download_button(
         f"Download these {len(view):,} {many} (CSV)",
-        recorded_download(
-            lambda: to_safe_csv(export_cases),
-            PAGE,
-            None,
-            f"cases {sort_key} {who} {period.start}..{period.end}",
-        ),
-        file_name=f"audit-{sort_key}-{who}-{period.start:%Y-%m}-to-{period.end:%Y-%m-%d}.csv",
-        mime="text/csv",
-        on_click="ignore",
-        icon=":material/download:",
+        export_cases,
+        PAGE,
+        f"cases {sort_key} {who} {period.start}..{period.end}",
+        f"audit-{sort_key}-{who}-{period.start:%Y-%m}-to-{period.end:%Y-%m-%d}.csv",
     )

@@ -14,8 +14,11 @@ import datetime as dt
 import json
 from collections.abc import Callable
 
+import pandas as pd
+
 from analytics import data_export
 from analytics.db import Database
+from analytics.exports import to_safe_csv
 from analytics.scope import Scope
 
 Download = Callable[[], bytes]
@@ -50,3 +53,8 @@ def progress_report(db: Database, scope: Scope, client_id: str, as_of: dt.date, 
         return render_progress_report(db, scope, client_id, as_of, fmt)
 
     return build
+
+
+def safe_csv(frame: pd.DataFrame) -> Download:
+    """A frame the page already holds (a drill-down, a search) as spreadsheet-safe CSV."""
+    return lambda: to_safe_csv(frame)

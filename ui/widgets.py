@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import pandas as pd
 import streamlit as st
 
 from analytics.db import Database
@@ -73,4 +74,17 @@ def progress_report_button(
         icon=":material/download:",
         on_click="ignore",
         key=key,
+    )
+
+
+def csv_download_button(label: str, frame: pd.DataFrame, page: str, detail: str, file_name: str) -> None:
+    """A download of `frame` as spreadsheet-safe CSV, built on click and recorded then as an
+    export from `page` (`detail` says which file; never client data)."""
+    st.download_button(
+        label,
+        data=recorded_download(exports.safe_csv(frame), page, None, detail),
+        file_name=file_name,
+        mime="text/csv",
+        icon=":material/download:",
+        on_click="ignore",
     )
